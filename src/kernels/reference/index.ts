@@ -1,0 +1,16 @@
+import type { Kernels } from '../types.js';
+import { gemm } from './gemm.js';
+import { layerNormBackward, layerNormForward } from './layernorm.js';
+import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
+
+/** The plain-loop backend: readable, float32 and float64, and the oracle every fast backend is tested against. */
+export const referenceKernels: Kernels = {
+  name: 'reference',
+  gemm,
+  softmaxForward,
+  softmaxBackward,
+  logSoftmaxForward,
+  logSoftmaxBackward,
+  layerNormForward,
+  layerNormBackward,
+};

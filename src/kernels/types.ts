@@ -1,0 +1,75 @@
+/**
+ * The contract between the library and its compute backends.
+ *
+ * A kernel sees typed arrays and sizes, nothing else: no tensors, no shapes, no autograd.
+ * Every array is dense and row-major. Outputs come first, then inputs, then weights, then
+ * sizes (llm.c's order). A backend may implement any subset faster; what it leaves out is
+ * taken from the reference backend (`reference/index.ts`), which is also the test oracle.
+ */
+export type FloatArray = Float32Array | Float64Array;
+
+export interface Kernels {
+  readonly name: string;
+
+  /**
+   * Batched matrix product: for b in [0, batch): out[b] = op(a[b]) · op(bm[b]) (+ out[b] if accumulate).
+   * out[b] is m×n. op(a[b]) is m×k: a[b] stored m×k, or k×m when transA (then op = transpose).
+   * op(bm[b]) is k×n: stored k×n, or n×k when transB.
+   * a[b] starts at b·strideA, bm[b] at b·strideB (a stride of 0 broadcasts one matrix over the batch);
+   * out[b] starts at b·m·n.
+   */
+  gemm(
+    out: FloatArray,
+    a: FloatArray,
+    bm: FloatArray,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    accumulate: boolean,
+  ): void;
+
+  /** Row-wise softmax over the last axis: x is rows×cols. Stable (subtracts the row max). */
+  softmaxForward(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /** dx = y ⊙ (dy − Σ_j dy_j y_j), row by row; y is the forward output. */
+  softmaxBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, rows: number, cols: number): void;
+
+  /** Row-wise log-softmax: out = x − max − log Σ exp(x − max). */
+  logSoftmaxForward(out: FloatArray, x: FloatArray, rows: number, cols: number): void;
+  /** dx = dy − exp(y) · Σ_j dy_j, row by row; y is the forward output (log-probabilities). */
+  logSoftmaxBackward(dx: FloatArray, dy: FloatArray, y: FloatArray, rows: number, cols: number): void;
+
+  /**
+   * Layer norm over the last axis (Ba et al. 2016): out = (x − μ) · rstd · weight + bias,
+   * rstd = 1/√(var + eps), var the biased variance. Saves μ and rstd (one per row) for the backward.
+   * weight and bias may be null (no affine part).
+   */
+  layerNormForward(
+    out: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    x: FloatArray,
+    weight: FloatArray | null,
+    bias: FloatArray | null,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  /** Gradients of layerNormForward. dweight and dbias are accumulated into (+=), dx is overwritten. */
+  layerNormBackward(
+    dx: FloatArray,
+    dweight: FloatArray | null,
+    dbias: FloatArray | null,
+    dy: FloatArray,
+    x: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    weight: FloatArray | null,
+    rows: number,
+    cols: number,
+  ): void;
+}
