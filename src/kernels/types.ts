@@ -7,6 +7,7 @@
  * taken from the reference backend (`reference/index.ts`), which is also the test oracle.
  */
 export type FloatArray = Float32Array | Float64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export interface Kernels {
   readonly name: string;

@@ -1,0 +1,14 @@
+/**
+ * attend: attention mechanisms for TypeScript.
+ * This file names every public export of the browser-safe core. Node-only extras
+ * (files, threads) are in `attend/node`, which re-exports all of this too.
+ */
+export { Tensor } from './tensor/tensor.js';
+export type { Scalar, TensorLike, NestedArray } from './tensor/tensor.js';
+export type { DType } from './tensor/dtype.js';
+export { noGrad, isGradEnabled } from './tensor/autograd.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export type { GeneratorState } from './tensor/random.js';
+export * from './ops/index.js';
+export { kernels, setKernels } from './kernels/registry.js';
+export type { Kernels } from './kernels/types.js';

@@ -1,0 +1,154 @@
+import { record } from '../tensor/autograd.js';
+import { allocate } from '../tensor/dtype.js';
+import { fmt, normAxis, sizeOf, stridesOf } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { reshape } from './shape.js';
+
+/** Index tensors are int32; every index is range-checked with the op and axis named. */
+function checkIndex(op: string, index: Tensor, size: number, axis: number, arg = 'index'): void {
+  if (index.dtype !== 'int32') throw new Error(`${op}: ${arg} must be an int32 tensor, received ${index.dtype}`);
+  for (let i = 0; i < index.size; i++) {
+    const v = index.data[i];
+    if (v < 0 || v >= size) throw new Error(`${op}: ${arg} holds ${v}, out of range for axis ${axis} of size ${size}`);
+  }
+}
+
+/**
+ * Visit every position of `shape` (index.shape for gather/scatter), giving its flat index
+ * and the offset into a tensor with strides `xs` where axis `a` is replaced by index[i].
+ */
+function forEachIndexed(
+  shape: readonly number[],
+  xs: readonly number[],
+  a: number,
+  index: Tensor,
+  visit: (i: number, xOffset: number) => void,
+): void {
+  const rank = shape.length;
+  const coord = new Array<number>(rank).fill(0);
+  for (let i = 0; i < index.size; i++) {
+    let off = 0;
+    for (let d = 0; d < rank; d++) off += (d === a ? index.data[i] : coord[d]) * xs[d];
+    visit(i, off);
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++coord[d] < shape[d]) break;
+      coord[d] = 0;
+    }
+  }
+}
+
+function checkGatherShapes(op: string, x: Tensor, index: Tensor, a: number): void {
+  if (index.ndim !== x.ndim || index.shape.some((d, i) => i !== a && d > x.shape[i])) {
+    throw new Error(
+      `${op}: index of shape ${fmt(index.shape)} must have the rank of input ${fmt(x.shape)} and no larger size off axis ${a}`,
+    );
+  }
+}
+
+/** torch.gather: out[i][j][k] = x[i][index[i][j][k]][k] for axis 1 (and likewise for any axis). */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const a = normAxis('gather', axis, x.ndim);
+  checkGatherShapes('gather', x, index, a);
+  checkIndex('gather', index, x.shape[a], a);
+  const out = allocate(x.dtype, index.size);
+  const xs = stridesOf(x.shape);
+  forEachIndexed(index.shape, xs, a, index, (i, off) => (out[i] = x.data[off]));
+  return record(new Tensor(out, index.shape), 'gather', [x], (g) => [scatterAdd(zerosOf(x), a, index, g)]);
+}
+
+/** torch.scatter_add: out = x; out[i][index[i][j][k]][k] += src[i][j][k] for axis 1. */
+export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  const a = normAxis('scatterAdd', axis, x.ndim);
+  checkGatherShapes('scatterAdd', x, index, a);
+  if (src.ndim !== index.ndim || src.shape.some((d, i) => d < index.shape[i])) {
+    throw new Error(`scatterAdd: src of shape ${fmt(src.shape)} must cover index of shape ${fmt(index.shape)}`);
+  }
+  checkIndex('scatterAdd', index, x.shape[a], a);
+  const out = x.data.slice();
+  const xs = stridesOf(x.shape);
+  const ss = stridesOf(src.shape);
+  const is = stridesOf(index.shape);
+  forEachIndexed(index.shape, xs, a, index, (i, off) => {
+    // src may be larger than index: find the same coordinates in src
+    let si = 0;
+    let r = i;
+    for (let d = 0; d < is.length; d++) {
+      const c = Math.floor(r / is[d]);
+      r -= c * is[d];
+      si += c * ss[d];
+    }
+    out[off] += src.data[si];
+  });
+  return record(new Tensor(out, x.shape), 'scatterAdd', [x, src], (g) => [g, gatherPrefix(g, a, index, src.shape)]);
+}
+
+/** The gradient for scatterAdd's src: gathered from g where index reaches, zero beyond. */
+function gatherPrefix(g: Tensor, a: number, index: Tensor, srcShape: readonly number[]): Tensor {
+  const picked = gather(g, a, index);
+  if (picked.shape.every((d, i) => d === srcShape[i])) return picked;
+  const out = allocate(g.dtype, sizeOf(srcShape));
+  const ss = stridesOf(srcShape);
+  const is = stridesOf(index.shape);
+  for (let i = 0; i < picked.size; i++) {
+    let si = 0;
+    let r = i;
+    for (let d = 0; d < is.length; d++) {
+      const c = Math.floor(r / is[d]);
+      r -= c * is[d];
+      si += c * ss[d];
+    }
+    out[si] = picked.data[i];
+  }
+  return new Tensor(out, srcShape);
+}
+
+function zerosOf(x: Tensor): Tensor {
+  return new Tensor(allocate(x.dtype, x.size), x.shape);
+}
+
+/** Entries at the given positions (a 1-D int32 index) along `axis`. Backward adds into those positions. */
+export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
+  return indexSelectOp('indexSelect', x, axis, index, undefined);
+}
+
+/**
+ * Embedding lookup: rows of `weight` [V, D] at `indices` (int32, any shape) → [..., D].
+ * The row at `paddingIdx`, if given, receives no gradient (as torch.nn.Embedding).
+ */
+export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number | null): Tensor {
+  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [num, dim], received ${fmt(weight.shape)}`);
+  const rows = indexSelectOp('embedding', weight, 0, reshape(indices, [indices.size]), paddingIdx ?? undefined);
+  return reshape(rows, [...indices.shape, weight.shape[1]]);
+}
+
+function indexSelectOp(op: string, x: Tensor, axis: number, index: Tensor, skipRow: number | undefined): Tensor {
+  const a = normAxis(op, axis, x.ndim);
+  if (index.ndim !== 1) throw new Error(`${op}: index must be 1-D, received shape ${fmt(index.shape)}`);
+  checkIndex(op, index, x.shape[a], a);
+  const outer = sizeOf(x.shape.slice(0, a));
+  const n = x.shape[a];
+  const inner = sizeOf(x.shape.slice(a + 1));
+  const k = index.size;
+  const out = allocate(x.dtype, outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < k; j++) {
+      const src = (o * n + index.data[j]) * inner;
+      out.set(x.data.subarray(src, src + inner), (o * k + j) * inner);
+    }
+  }
+  const shape = [...x.shape];
+  shape[a] = k;
+  return record(new Tensor(out, shape), op, [x], (g) => {
+    // forward: out[o, j, :] = x[o, index[j], :]  ⇒  gx[o, index[j], :] += g[o, j, :]
+    const gx = allocate(g.dtype, x.size);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < k; j++) {
+        if (index.data[j] === skipRow) continue;
+        const dst = (o * n + index.data[j]) * inner;
+        const src = (o * k + j) * inner;
+        for (let i = 0; i < inner; i++) gx[dst + i] += g.data[src + i];
+      }
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}

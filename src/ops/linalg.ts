@@ -1,0 +1,102 @@
+import { kernels } from '../kernels/registry.js';
+import { record } from '../tensor/autograd.js';
+import { type FloatArray, allocate, isFloat } from '../tensor/dtype.js';
+import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { sumTo } from './elementwise.js';
+import { expand, reshape } from './shape.js';
+
+/**
+ * Batched product op(a) · op(b) on the last two axes, batch axes broadcast; no autograd.
+ * op = transpose when the flag is set, read straight from storage by the GEMM kernel.
+ */
+function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const [m, ka] = transA ? [a.shape[a.ndim - 1], a.shape[a.ndim - 2]] : [a.shape[a.ndim - 2], a.shape[a.ndim - 1]];
+  const [kb, n] = transB ? [b.shape[b.ndim - 1], b.shape[b.ndim - 2]] : [b.shape[b.ndim - 2], b.shape[b.ndim - 1]];
+  if (ka !== kb) {
+    throw new Error(
+      `${op}: inner sizes differ: a of shape ${fmt(a.shape)}${transA ? 'ᵀ' : ''} and b of shape ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${ka} vs ${kb})`,
+    );
+  }
+  if (a.dtype !== b.dtype || !isFloat(a.dtype)) {
+    throw new Error(`${op}: a and b must share a float dtype, received ${a.dtype} and ${b.dtype}`);
+  }
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes(op, batchA, batchB, ['a (batch axes)', 'b (batch axes)']);
+  const nb = sizeOf(batch);
+  // a side whose batch is all ones is shared by every batch (stride 0); else materialise the broadcast
+  const prep = (t: Tensor, own: readonly number[]): [FloatArray, number] => {
+    const mat = t.shape[t.ndim - 2] * t.shape[t.ndim - 1];
+    if (sizeOf(own) === 1) return [t.data as FloatArray, 0];
+    if (sizeOf(own) === nb && own.length === batch.length) return [t.data as FloatArray, mat];
+    const e = expand(t, [...batch, t.shape[t.ndim - 2], t.shape[t.ndim - 1]]);
+    return [e.data as FloatArray, mat];
+  };
+  const [ad, sa] = prep(a, batchA);
+  const [bd, sb] = prep(b, batchB);
+  const out = allocate(a.dtype, nb * m * n) as FloatArray;
+  kernels().gemm(out, ad, bd, nb, m, n, ka, transA, transB, sa, sb, false);
+  return new Tensor(out, [...batch, m, n]);
+}
+
+/**
+ * Matrix product with NumPy/PyTorch rules: batch axes broadcast; a 1-D `a` is a row
+ * vector and a 1-D `b` a column vector, their added axis removed from the result.
+ * Backward: dA = dC · Bᵀ, dB = Aᵀ · dC (summed over broadcast batch axes).
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: both arguments need at least one axis, received a ${fmt(a.shape)} and b ${fmt(b.shape)}`);
+  }
+  if (a.ndim === 1) {
+    const r = matmul(reshape(a, [1, a.shape[0]]), b);
+    return reshape(r, [...r.shape.slice(0, -2), r.shape[r.ndim - 1]]);
+  }
+  if (b.ndim === 1) {
+    const r = matmul(a, reshape(b, [b.shape[0], 1]));
+    return reshape(r, r.shape.slice(0, -1));
+  }
+  const out = gemmRaw('matmul', a, b, false, false);
+  return record(out, 'matmul', [a, b], (g) => [
+    a.requiresGrad ? sumTo(gemmRaw('matmul', g, b, false, true), a.shape) : null,
+    b.requiresGrad ? sumTo(gemmRaw('matmul', a, g, true, false), b.shape) : null,
+  ]);
+}
+
+/**
+ * y = x · Wᵀ + b, PyTorch's F.linear: weight is [out, in] (the nn.Linear layout), x is
+ * [..., in]. The transpose is read in place by the GEMM, never copied.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out, in], received ${fmt(weight.shape)}`);
+  const [outF, inF] = weight.shape;
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== inF) {
+    throw new Error(
+      `linear: input of shape ${fmt(x.shape)} must end in in_features = ${inF} (weight ${fmt(weight.shape)})`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`linear: bias must have shape [${outF}], received ${fmt(bias.shape)}`);
+  }
+  const lead = x.shape.slice(0, -1);
+  const rows = sizeOf(lead);
+  const x2 = new Tensor(x.data, [rows, inF]); // [N, in]
+  const y = gemmRaw('linear', x2, weight, false, true); // [N, out]
+  if (bias) {
+    const yd = y.data;
+    const bd = bias.data;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) yd[r * outF + j] += bd[j];
+  }
+  const out = new Tensor(y.data, [...lead, outF]);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, 'linear', inputs, (g) => {
+    const g2 = new Tensor(g.data, [rows, outF]);
+    const grads: (Tensor | null)[] = [
+      x.requiresGrad ? reshape(gemmRaw('linear', g2, weight, false, false), x.shape) : null, // dX = dY · W
+      weight.requiresGrad ? gemmRaw('linear', g2, x2, true, false) : null, // dW = dYᵀ · X
+    ];
+    if (bias) grads.push(bias.requiresGrad ? sumTo(g2, [outF]) : null); // db = Σ_rows dY
+    return grads;
+  });
+}

@@ -1,0 +1,110 @@
+import type { Tensor } from './tensor.js';
+
+/**
+ * Reverse-mode autograd, micrograd style. An op that produces a tensor from inputs that
+ * require grad records a GradFn: its inputs and a closure that maps the output's gradient
+ * to one gradient per input (each op's backward sits beside its forward in src/ops).
+ * `backward` sorts the graph topologically and runs the closures in reverse. Backward
+ * closures run with grad recording off, so gradients are plain tensors.
+ */
+export interface GradFn {
+  readonly name: string;
+  inputs: Tensor[];
+  backward: ((grad: Tensor) => (Tensor | null)[]) | null; // null once released
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording any graph (like torch.no_grad). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Attach the backward rule of an op to its output, if any input requires grad. */
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: Tensor[],
+  backward: (grad: Tensor) => (Tensor | null)[],
+): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.gradFn = { name, inputs, backward };
+    out._requiresGrad = true;
+  }
+  return out;
+}
+
+/** Tensors reachable from `root` through recorded ops, inputs before the ops that use them. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // iterative DFS: an RNN unrolled over long sequences makes graphs deeper than the JS stack
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Accumulate d(root)/d(leaf) into every leaf's `.grad`. The graph's closures (and the
+ * tensors they hold) are released afterwards unless `retainGraph`.
+ */
+export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): void {
+  noGrad(() => backwardPass(root, grad, retainGraph));
+}
+
+function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const g = grads.get(t);
+    grads.delete(t);
+    if (!g) continue;
+    const fn = t.gradFn;
+    if (!fn) {
+      t.grad = t.grad ? t.grad.add(g) : g; // a leaf: accumulate, as PyTorch does
+      continue;
+    }
+    if (!fn.backward) {
+      throw new Error(
+        `backward: the graph through '${fn.name}' was already released by an earlier backward(); ` +
+          'pass { retainGraph: true } to the first call to go through it twice',
+      );
+    }
+    const inputGrads = fn.backward(g);
+    fn.inputs.forEach((input, k) => {
+      const gi = inputGrads[k];
+      if (!gi || !input.requiresGrad) return;
+      const prev = grads.get(input);
+      grads.set(input, prev ? prev.add(gi) : gi);
+    });
+    if (!retainGraph) {
+      fn.backward = null;
+      fn.inputs = [];
+    }
+  }
+}
