@@ -12,3 +12,5 @@ export type { GeneratorState } from './tensor/random.js';
 export * from './ops/index.js';
 export { kernels, setKernels } from './kernels/registry.js';
 export type { Kernels } from './kernels/types.js';
+export { gradcheck } from './tensor/gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './tensor/gradcheck.js';
