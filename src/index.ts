@@ -14,3 +14,5 @@ export { kernels, setKernels } from './kernels/registry.js';
 export type { Kernels } from './kernels/types.js';
 export { gradcheck } from './tensor/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './tensor/gradcheck.js';
+export { Optimizer, SGD, Adam, AdamW } from './train/optim.js';
+export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';

@@ -59,7 +59,8 @@ export function gradcheck(
       const a = analytic ? analytic[i] : 0;
       const error = Math.abs(a - numeric);
       if (!(error <= atol + rtol * Math.abs(numeric))) ok = false;
-      if (!worst || error > worst.error || Number.isNaN(error)) worst = { input: k, index: i, analytic: a, numeric, error };
+      if (!worst || error > worst.error || Number.isNaN(error))
+        worst = { input: k, index: i, analytic: a, numeric, error };
     }
   });
   return { ok, worst };

@@ -106,6 +106,9 @@ export class Tensor {
       }
       g = ops.onesLike(this);
     } else {
+      if (!(grad instanceof Tensor) && grad.length !== this.size) {
+        throw new Error(`backward: grad must have the output's shape ${fmt(this.shape)}, received [${grad.length}]`);
+      }
       g = grad instanceof Tensor ? grad : ops.fromData(grad, this.shape, this.dtype);
       if (g.size !== this.size || g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
         throw new Error(`backward: grad must have the output's shape ${fmt(this.shape)}, received ${fmt(g.shape)}`);

@@ -83,11 +83,7 @@ check('linear without bias', (x, w) => A.linear(x, w), [x64([3, 4]), x64([2, 4])
 // indexing
 check('gather axis 1', (a) => A.gather(a, 1, idx([0, 2, 2, 1, 0, 0], [2, 3])), [x64([2, 4])]);
 check('gather axis 0', (a) => A.gather(a, 0, idx([1, 0, 1], [1, 3])), [x64([2, 3])]);
-check(
-  'scatterAdd',
-  (a, s) => A.scatterAdd(a, 1, idx([0, 0, 2, 1], [2, 2]), s),
-  [x64([2, 3]), x64([2, 2])],
-);
+check('scatterAdd', (a, s) => A.scatterAdd(a, 1, idx([0, 0, 2, 1], [2, 2]), s), [x64([2, 3]), x64([2, 2])]);
 check('indexSelect', (a) => A.indexSelect(a, 1, idx([2, 0, 2], [3])), [x64([2, 3, 2])]);
 check('embedding', (w) => A.embedding(w, idx([1, 3, 1, 0], [2, 2])), [x64([4, 3])]);
 
@@ -98,11 +94,9 @@ check('logSoftmax', (a) => A.logSoftmax(a, 0), [x64([4, 3], { scale: 2 })]);
 check('layerNorm affine', (x, w, b) => A.layerNorm(x, [4], w, b), [x64([3, 4]), x64([4]), x64([4])]);
 check('layerNorm two axes, no affine', (x) => A.layerNorm(x, [2, 3]), [x64([2, 2, 3])]);
 check('dropout (fixed mask)', (x) => A.dropout(x, 0.3, true, new A.Generator(7)), [x64([20])]);
-check(
-  'crossEntropy ignore + smoothing',
-  (z) => A.crossEntropy(z, idx([1, -100, 3, 0], [4]), { labelSmoothing: 0.1 }),
-  [x64([4, 5])],
-);
+check('crossEntropy ignore + smoothing', (z) => A.crossEntropy(z, idx([1, -100, 3, 0], [4]), { labelSmoothing: 0.1 }), [
+  x64([4, 5]),
+]);
 check('crossEntropy [N, C, d] sum', (z) => A.crossEntropy(z, idx([0, 2, 1, 1], [2, 2]), { reduction: 'sum' }), [
   x64([2, 3, 2]),
 ]);
@@ -110,10 +104,10 @@ check('nllLoss', (z) => A.nllLoss(A.logSoftmax(z, -1), idx([1, 0, -100], [3])), 
 check('mse', (a, b) => A.mse(a, b), [x64([3, 4]), x64([3, 4])]);
 
 // convolution and pooling
-check('conv2d stride/padding/dilation + bias', (x, w, b) => A.conv2d(x, w, b, { stride: 2, padding: 1, dilation: [1, 2] }), [
-  x64([2, 2, 5, 6]),
-  x64([3, 2, 3, 2]),
-  x64([3]),
-]);
+check(
+  'conv2d stride/padding/dilation + bias',
+  (x, w, b) => A.conv2d(x, w, b, { stride: 2, padding: 1, dilation: [1, 2] }),
+  [x64([2, 2, 5, 6]), x64([3, 2, 3, 2]), x64([3])],
+);
 check('conv2d plain', (x, w) => A.conv2d(x, w), [x64([1, 3, 4, 4]), x64([2, 3, 2, 2])]);
 check('maxPool2d', (x) => A.maxPool2d(x, 2, { stride: 1, padding: 1 }), [x64([1, 2, 4, 5])]);
