@@ -16,3 +16,4 @@ export { gradcheck } from './tensor/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './tensor/gradcheck.js';
 export { Optimizer, SGD, Adam, AdamW } from './train/optim.js';
 export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';
+export * as nn from './nn/index.js';

@@ -1,0 +1,4 @@
+// The `nn` namespace: layers with PyTorch's names and state_dict keys.
+export { Module, ModuleList } from './module.js';
+export { Linear, Embedding, LayerNorm, Dropout, parameter, uniform } from './layers.js';
+export type { InitOptions } from './layers.js';
