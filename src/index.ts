@@ -17,3 +17,4 @@ export type { GradcheckOptions, GradcheckResult } from './tensor/gradcheck.js';
 export { Optimizer, SGD, Adam, AdamW } from './train/optim.js';
 export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';
 export * as nn from './nn/index.js';
+export * from './attention/index.js';

@@ -152,3 +152,43 @@ function indexSelectOp(op: string, x: Tensor, axis: number, index: Tensor, skipR
     return [new Tensor(gx, x.shape)];
   });
 }
+
+/**
+ * Windows of rows: out[..., i, c, :] = x[..., start[..., i] + c, :] for c in [0, width),
+ * zero where start + c falls outside [0, m). x is [..., m, d], start int32 [..., n] with the
+ * same leading axes → [..., n, width, d]. This is what makes local and sliding-window
+ * attention cost n·width instead of n·m. Backward adds each window back into its rows.
+ */
+export function windows(x: Tensor, start: Tensor, width: number): Tensor {
+  if (x.ndim < 2) throw new Error(`windows: x must be [..., m, d], received ${fmt(x.shape)}`);
+  const lead = x.shape.slice(0, -2);
+  if (start.dtype !== 'int32' || start.ndim !== lead.length + 1 || lead.some((s, i) => s !== start.shape[i])) {
+    throw new Error(`windows: start must be int32 [${[...lead, 'n'].join(', ')}] for x ${fmt(x.shape)}, received ${start.dtype} ${fmt(start.shape)}`);
+  }
+  if (!Number.isInteger(width) || width < 1) throw new Error(`windows: width must be a positive integer, received ${width}`);
+  const m = x.shape[x.ndim - 2];
+  const d = x.shape[x.ndim - 1];
+  const n = start.shape[start.ndim - 1];
+  const batches = sizeOf(lead);
+  const out = allocate(x.dtype, batches * n * width * d);
+  // visit(srcRow, dstRow) for every in-range window row
+  const each = (visit: (src: number, dst: number) => void) => {
+    for (let b = 0; b < batches; b++) {
+      for (let i = 0; i < n; i++) {
+        const s0 = start.data[b * n + i];
+        for (let c = 0; c < width; c++) {
+          const j = s0 + c;
+          if (j >= 0 && j < m) visit((b * m + j) * d, ((b * n + i) * width + c) * d);
+        }
+      }
+    }
+  };
+  each((src, dst) => out.set(x.data.subarray(src, src + d), dst));
+  return record(new Tensor(out, [...lead, n, width, d]), 'windows', [x], (g) => {
+    const gx = allocate(g.dtype, x.size);
+    each((src, dst) => {
+      for (let k = 0; k < d; k++) gx[src + k] += g.data[dst + k];
+    });
+    return [new Tensor(gx, x.shape)];
+  });
+}

@@ -111,3 +111,4 @@ check(
 );
 check('conv2d plain', (x, w) => A.conv2d(x, w), [x64([1, 3, 4, 4]), x64([2, 3, 2, 2])]);
 check('maxPool2d', (x) => A.maxPool2d(x, 2, { stride: 1, padding: 1 }), [x64([1, 2, 4, 5])]);
+check('windows (edges zero-filled)', (x) => A.windows(x, idx([-1, 0, 2, 1, 3, -2], [2, 3]), 3), [x64([2, 4, 2])]);
