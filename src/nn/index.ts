@@ -2,3 +2,5 @@
 export { Module, ModuleList } from './module.js';
 export { Linear, Embedding, LayerNorm, Dropout, parameter, uniform } from './layers.js';
 export type { InitOptions } from './layers.js';
+export { MultiheadAttention } from './multihead.js';
+export type { MultiheadAttentionOptions, MultiheadForwardOptions, KeyValueCache } from './multihead.js';

@@ -1,0 +1,83 @@
+// Modules against PyTorch (tools/golden/gen_modules.py): same state_dict, same inputs →
+// same output, same attention weights, same gradient for every input and parameter (float64).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { type DType, nn, tensor, type Tensor } from '../../src/index.js';
+
+const TOL = { rtol: 1e-9, atol: 1e-11 }; // float64 on both sides; only summation order differs
+
+interface T {
+  shape: number[];
+  data: (number | boolean)[];
+  dtype: string;
+}
+interface Case {
+  name: string;
+  module: string;
+  config: Record<string, unknown>;
+  state: Record<string, T>;
+  inputs: Record<string, T>;
+  extraInputs: Record<string, T>;
+  forwardOptions: Record<string, unknown>;
+  output: T;
+  weights: T | null;
+  upstream: T;
+  extras: Record<string, { value: T; upstream: T }>;
+  grads: { inputs: Record<string, T>; params: Record<string, T> };
+}
+const { cases } = JSON.parse(readFileSync(new URL('../fixtures/golden/modules.json', import.meta.url), 'utf8')) as {
+  cases: Case[];
+};
+
+const DTYPES: Record<string, DType> = { float64: 'float64', float32: 'float32', bool: 'bool', int64: 'int32' };
+const load = (x: T, requiresGrad = false) =>
+  tensor(x.data as number[], x.shape, {
+    dtype: DTYPES[x.dtype],
+    requiresGrad: requiresGrad && x.dtype.startsWith('float'),
+  });
+
+function close(what: string, got: Tensor, want: T): void {
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  want.data.forEach((w, i) => {
+    const g = got.data[i];
+    assert.ok(
+      Math.abs(g - (w as number)) <= TOL.atol + TOL.rtol * Math.abs(w as number),
+      `${what}[${i}]: ours ${g}, torch ${w}`,
+    );
+  });
+}
+
+type Runner = (
+  c: Case,
+  inputs: Record<string, Tensor>,
+) => { module: nn.Module; output: Tensor; weights: Tensor | null };
+
+const RUNNERS: Record<string, Runner> = {
+  MultiheadAttention: (c, inputs) => {
+    const cfg = c.config as { embedDim: number; numHeads: number; kdim?: number; vdim?: number; bias?: boolean };
+    const module = new nn.MultiheadAttention(cfg.embedDim, cfg.numHeads, { ...cfg, dtype: 'float64' });
+    module.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, load(v)])));
+    const fw: Record<string, unknown> = { ...c.forwardOptions };
+    for (const [k, v] of Object.entries(fw))
+      if (typeof v === 'string' && v in c.extraInputs) fw[k] = load(c.extraInputs[v]);
+    const r = module.forward(inputs.query, inputs.key, inputs.value, fw);
+    return { module, output: r.output, weights: r.weights };
+  },
+};
+
+for (const c of cases) {
+  test(`${c.name} matches PyTorch (output, weights, every gradient)`, () => {
+    const run = RUNNERS[c.module];
+    assert.ok(run, `no runner for module ${c.module}`);
+    const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, load(v, true)]));
+    const { module, output, weights } = run(c, inputs);
+    close('output', output, c.output);
+    if (c.weights) close('weights', weights!, c.weights);
+    output.backward(load(c.upstream));
+    for (const [k, want] of Object.entries(c.grads.inputs)) close(`grad of input ${k}`, inputs[k].grad!, want);
+    const params = Object.fromEntries(module.namedParameters());
+    assert.deepEqual(Object.keys(params).sort(), Object.keys(c.grads.params).sort(), 'parameter names');
+    for (const [k, want] of Object.entries(c.grads.params)) close(`grad of ${k}`, params[k].grad!, want);
+  });
+}

@@ -1,0 +1,102 @@
+"""Golden cases for modules that PyTorch also has: outputs and every gradient.
+
+Each case builds a torch module in float64, records its state_dict (our parameter names
+are PyTorch's), runs forward on seeded inputs, backpropagates a seeded upstream gradient
+from the output, and stores the output, the attention weights where there are any, and
+the gradient of every input and parameter. Writes test/fixtures/golden/modules.json.
+
+Mask conventions: our boolean attnMask means TRUE = MAY ATTEND; torch.nn.MultiheadAttention's
+means TRUE = MASKED. The fixture stores ours; this script passes the inverse to torch.
+
+Regenerate with:  /usr/bin/python3 tools/golden/gen_modules.py
+"""
+import json
+import pathlib
+
+import torch
+
+torch.manual_seed(1234)
+DT = torch.float64
+
+
+def t(x):
+    return {"shape": list(x.shape), "data": x.detach().flatten().tolist(), "dtype": str(x.dtype).replace("torch.", "")}
+
+
+def rand(*shape):
+    return torch.randn(*shape, dtype=DT)
+
+
+cases = []
+
+
+def record(name, module_name, config, module, inputs, call, forward_options=None, extra_inputs=None):
+    """inputs: dict name -> tensor (requires grad); call(module, **inputs) -> (output, weights|None, extra outputs dict)."""
+    module = module.double()
+    state = {k: t(v) for k, v in module.state_dict().items()}
+    for x in inputs.values():
+        x.requires_grad_(True)
+    out, weights, extras = call(module, **inputs)
+    upstream = rand(*out.shape)
+    loss = (out * upstream).sum()
+    for name_, e in extras.items():
+        up = rand(*e.shape)
+        extras[name_] = (e, up)
+        loss = loss + (e * up).sum()
+    loss.backward()
+    cases.append({
+        "name": name,
+        "module": module_name,
+        "config": config,
+        "state": state,
+        "inputs": {k: t(v) for k, v in inputs.items()},
+        "extraInputs": {k: t(v) for k, v in (extra_inputs or {}).items()},
+        "forwardOptions": forward_options or {},
+        "output": t(out),
+        "weights": t(weights) if weights is not None else None,
+        "upstream": t(upstream),
+        "extras": {k: {"value": t(e), "upstream": t(up)} for k, (e, up) in extras.items()},
+        "grads": {
+            "inputs": {k: t(v.grad) for k, v in inputs.items()},
+            "params": {k: t(p.grad) for k, p in module.named_parameters()},
+        },
+    })
+
+
+# ---- MultiheadAttention (batch_first) ----
+B, n, m, E, H = 2, 3, 4, 8, 2
+
+
+def mha_case(name, config, q, k, v, torch_kw, ours_kw, extra_inputs=None):
+    mod = torch.nn.MultiheadAttention(E, H, batch_first=True, **config)
+
+    def call(module, query, key, value):
+        out, w = module(query, key, value, **torch_kw)
+        return out, w, {}
+
+    ours_config = {"embedDim": E, "numHeads": H}
+    for a, b in [("kdim", "kdim"), ("vdim", "vdim"), ("bias", "bias")]:
+        if a in config:
+            ours_config[b] = config[a]
+    record(name, "MultiheadAttention", ours_config, mod, {"query": q, "key": k, "value": v}, call, ours_kw, extra_inputs)
+
+
+x = rand(B, n, E)
+mha_case("mha self", {}, x.clone(), x.clone(), x.clone(), {}, {})
+mha_case("mha cross kdim!=vdim", {"kdim": 5, "vdim": 6}, rand(B, n, E), rand(B, m, 5), rand(B, m, 6), {}, {})
+mha_case("mha no bias per-head weights", {"bias": False}, rand(B, n, E), rand(B, m, E), rand(B, m, E),
+         {"average_attn_weights": False}, {"averageAttnWeights": False})
+pad = torch.tensor([[False, False, True, True], [False, False, False, True]])
+mha_case("mha key padding", {}, rand(B, n, E), rand(B, m, E), rand(B, m, E),
+         {"key_padding_mask": pad}, {"keyPaddingMask": "keyPaddingMask"}, {"keyPaddingMask": pad})
+T = 4
+causal_blocked = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+xs = rand(B, T, E)
+mha_case("mha causal self", {}, xs.clone(), xs.clone(), xs.clone(), {"attn_mask": causal_blocked}, {"isCausal": True})
+allow = torch.tensor([[True, False, True, True], [True, True, False, True], [False, True, True, True]])
+mha_case("mha bool attnMask (true = may attend)", {}, rand(B, n, E), rand(B, m, E), rand(B, m, E),
+         {"attn_mask": ~allow}, {"attnMask": "attnMask"}, {"attnMask": allow})
+
+path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/modules.json"
+path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
+print(f"wrote {path} ({len(cases)} cases)")
