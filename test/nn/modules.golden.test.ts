@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { type DType, nn, tensor, type Tensor } from '../../src/index.js';
+import { add, type DType, mul, nn, sum, tensor, type Tensor } from '../../src/index.js';
 
 const TOL = { rtol: 1e-9, atol: 1e-11 }; // float64 on both sides; only summation order differs
 
@@ -51,7 +51,9 @@ function close(what: string, got: Tensor, want: T): void {
 type Runner = (
   c: Case,
   inputs: Record<string, Tensor>,
-) => { module: nn.Module; output: Tensor; weights: Tensor | null };
+) => { module: nn.Module; output: Tensor; weights: Tensor | null; extras?: Record<string, Tensor> };
+
+const stateOf = (c: Case) => Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, load(v)]));
 
 const RUNNERS: Record<string, Runner> = {
   MultiheadAttention: (c, inputs) => {
@@ -64,6 +66,20 @@ const RUNNERS: Record<string, Runner> = {
     const r = module.forward(inputs.query, inputs.key, inputs.value, fw);
     return { module, output: r.output, weights: r.weights };
   },
+  GRU: (c, inputs) => {
+    const cfg = c.config as unknown as { inputSize: number; hiddenSize: number } & nn.RNNOptions;
+    const module = new nn.GRU(cfg.inputSize, cfg.hiddenSize, { ...cfg, dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    const r = module.forward(inputs.input, inputs.h0, c.forwardOptions as nn.RNNForwardOptions);
+    return { module, output: r.output, weights: null, extras: { hN: r.hN } };
+  },
+  LSTM: (c, inputs) => {
+    const cfg = c.config as unknown as { inputSize: number; hiddenSize: number } & nn.RNNOptions;
+    const module = new nn.LSTM(cfg.inputSize, cfg.hiddenSize, { ...cfg, dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    const r = module.forward(inputs.input, inputs.h0, inputs.c0, c.forwardOptions as nn.RNNForwardOptions);
+    return { module, output: r.output, weights: null, extras: { hN: r.hN, cN: r.cN } };
+  },
 };
 
 for (const c of cases) {
@@ -71,10 +87,17 @@ for (const c of cases) {
     const run = RUNNERS[c.module];
     assert.ok(run, `no runner for module ${c.module}`);
     const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, load(v, true)]));
-    const { module, output, weights } = run(c, inputs);
+    const { module, output, weights, extras } = run(c, inputs);
     close('output', output, c.output);
     if (c.weights) close('weights', weights!, c.weights);
-    output.backward(load(c.upstream));
+    // backpropagate Σ output·upstream + Σ extra·its upstream, as the script did
+    let loss = sum(mul(output, load(c.upstream)));
+    for (const [k, e] of Object.entries(c.extras)) {
+      assert.ok(extras?.[k], `the module returned no ${k}`);
+      close(k, extras[k], e.value);
+      loss = add(loss, sum(mul(extras[k], load(e.upstream))));
+    }
+    loss.backward();
     for (const [k, want] of Object.entries(c.grads.inputs)) close(`grad of input ${k}`, inputs[k].grad!, want);
     const params = Object.fromEntries(module.namedParameters());
     assert.deepEqual(Object.keys(params).sort(), Object.keys(c.grads.params).sort(), 'parameter names');

@@ -97,6 +97,44 @@ allow = torch.tensor([[True, False, True, True], [True, True, False, True], [Fal
 mha_case("mha bool attnMask (true = may attend)", {}, rand(B, n, E), rand(B, m, E), rand(B, m, E),
          {"attn_mask": ~allow}, {"attnMask": "attnMask"}, {"attnMask": allow})
 
+# ---- GRU / LSTM (batch_first), two layers, bidirectional ----
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+def rnn_case(name, kind, config, with_state, lengths=None):
+    In, Hs, Bt, Tt = 3, 4, 2, 5
+    cls = torch.nn.GRU if kind == "GRU" else torch.nn.LSTM
+    mod = cls(In, Hs, batch_first=True, **config)
+    L = config.get("num_layers", 1) * (2 if config.get("bidirectional") else 1)
+    inputs = {"input": rand(Bt, Tt, In)}
+    if with_state:
+        inputs["h0"] = rand(L, Bt, Hs)
+        if kind == "LSTM":
+            inputs["c0"] = rand(L, Bt, Hs)
+
+    def call(module, input, h0=None, c0=None):
+        state = None if h0 is None else (h0 if kind == "GRU" else (h0, c0))
+        x = input
+        if lengths is not None:
+            x = pack_padded_sequence(input, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+        out, st = module(x, state)
+        if lengths is not None:
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=Tt)
+        extras = {"hN": st} if kind == "GRU" else {"hN": st[0], "cN": st[1]}
+        return out, None, extras
+
+    ours = {"inputSize": In, "hiddenSize": Hs, "numLayers": config.get("num_layers", 1),
+            "bidirectional": config.get("bidirectional", False), "bias": config.get("bias", True)}
+    record(name, kind, ours, mod, inputs, call, {"lengths": lengths} if lengths else {})
+
+
+rnn_case("gru 2 layers bidirectional", "GRU", {"num_layers": 2, "bidirectional": True}, False)
+rnn_case("gru with h0", "GRU", {"num_layers": 2}, True)
+rnn_case("gru packed lengths bidirectional", "GRU", {"bidirectional": True}, True, lengths=[5, 3])
+rnn_case("lstm 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional": True}, False)
+rnn_case("lstm with h0 c0, no bias", "LSTM", {"bias": False}, True)
+rnn_case("lstm packed lengths 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional": True}, True, lengths=[2, 5])
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/modules.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
 print(f"wrote {path} ({len(cases)} cases)")
