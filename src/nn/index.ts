@@ -6,3 +6,13 @@ export { MultiheadAttention } from './multihead.js';
 export type { MultiheadAttentionOptions, MultiheadForwardOptions, KeyValueCache } from './multihead.js';
 export { GRU, LSTM } from './rnn.js';
 export type { RNNOptions, RNNForwardOptions } from './rnn.js';
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerDecoder,
+  Transformer,
+  SinusoidalPositionalEncoding,
+  LearnedPositionalEncoding,
+} from './transformer.js';
+export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerOptions } from './transformer.js';

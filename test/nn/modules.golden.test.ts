@@ -80,7 +80,38 @@ const RUNNERS: Record<string, Runner> = {
     const r = module.forward(inputs.input, inputs.h0, inputs.c0, c.forwardOptions as nn.RNNForwardOptions);
     return { module, output: r.output, weights: null, extras: { hN: r.hN, cN: r.cN } };
   },
+  TransformerEncoderLayer: (c, inputs) => {
+    const { dModel, nhead, ...o } = c.config as unknown as {
+      dModel: number;
+      nhead: number;
+    } & nn.TransformerLayerOptions;
+    const module = new nn.TransformerEncoderLayer(dModel, nhead, { ...o, dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    return { module, output: module.forward(inputs.src, options(c)), weights: null };
+  },
+  TransformerDecoderLayer: (c, inputs) => {
+    const { dModel, nhead, ...o } = c.config as unknown as {
+      dModel: number;
+      nhead: number;
+    } & nn.TransformerLayerOptions;
+    const module = new nn.TransformerDecoderLayer(dModel, nhead, { ...o, dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    return { module, output: module.forward(inputs.tgt, inputs.memory, options(c)), weights: null };
+  },
+  Transformer: (c, inputs) => {
+    const module = new nn.Transformer({ ...(c.config as nn.TransformerOptions), dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    return { module, output: module.forward(inputs.src, inputs.tgt, { tgt: options(c) }), weights: null };
+  },
 };
+
+/** Forward options with tensor-valued entries looked up in the case's extra inputs. */
+function options(c: Case): Record<string, unknown> {
+  const fw: Record<string, unknown> = { ...c.forwardOptions };
+  for (const [k, v] of Object.entries(fw))
+    if (typeof v === 'string' && v in c.extraInputs) fw[k] = load(c.extraInputs[v]);
+  return fw;
+}
 
 for (const c of cases) {
   test(`${c.name} matches PyTorch (output, weights, every gradient)`, () => {

@@ -135,6 +135,70 @@ rnn_case("lstm 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional
 rnn_case("lstm with h0 c0, no bias", "LSTM", {"bias": False}, True)
 rnn_case("lstm packed lengths 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional": True}, True, lengths=[2, 5])
 
+# ---- Transformer layers (batch_first, dropout 0) ----
+EM, NH, FF = 8, 2, 16
+
+
+def tr_config(norm_first, activation):
+    return {"dModel": EM, "nhead": NH, "dimFeedforward": FF, "dropout": 0, "normFirst": norm_first, "activation": activation}
+
+
+def enc_case(name, norm_first, activation, pad=None, causal=False):
+    mod = torch.nn.TransformerEncoderLayer(EM, NH, FF, 0.0, activation, batch_first=True, norm_first=norm_first)
+    S = 4
+    kw, ours, extra = {}, {}, {}
+    if pad is not None:
+        kw["src_key_padding_mask"] = pad
+        ours["srcKeyPaddingMask"] = "srcKeyPaddingMask"
+        extra["srcKeyPaddingMask"] = pad
+    if causal:
+        kw["src_mask"] = torch.triu(torch.ones(S, S, dtype=torch.bool), diagonal=1)
+        ours["isCausal"] = True
+
+    def call(module, src):
+        return module(src, **kw), None, {}
+
+    record(name, "TransformerEncoderLayer", tr_config(norm_first, activation), mod, {"src": rand(2, S, EM)}, call, ours, extra)
+
+
+def dec_case(name, norm_first, activation, causal=True, mem_pad=None):
+    mod = torch.nn.TransformerDecoderLayer(EM, NH, FF, 0.0, activation, batch_first=True, norm_first=norm_first)
+    T, S = 3, 4
+    kw, ours, extra = {}, {}, {}
+    if causal:
+        kw["tgt_mask"] = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        ours["tgtIsCausal"] = True
+    if mem_pad is not None:
+        kw["memory_key_padding_mask"] = mem_pad
+        ours["memoryKeyPaddingMask"] = "memoryKeyPaddingMask"
+        extra["memoryKeyPaddingMask"] = mem_pad
+
+    def call(module, tgt, memory):
+        return module(tgt, memory, **kw), None, {}
+
+    record(name, "TransformerDecoderLayer", tr_config(norm_first, activation), mod,
+           {"tgt": rand(2, T, EM), "memory": rand(2, S, EM)}, call, ours, extra)
+
+
+spad = torch.tensor([[False, False, False, True], [False, False, False, False]])
+enc_case("encoder layer post-norm relu", False, "relu")
+enc_case("encoder layer pre-norm gelu with padding", True, "gelu", pad=spad)
+enc_case("encoder layer post-norm causal", False, "relu", causal=True)
+dec_case("decoder layer post-norm relu causal", False, "relu")
+dec_case("decoder layer pre-norm gelu causal, memory padding", True, "gelu", mem_pad=spad)
+
+full = torch.nn.Transformer(EM, NH, 2, 2, FF, 0.0, batch_first=True)
+
+
+def full_call(module, src, tgt):
+    mask = torch.triu(torch.ones(3, 3, dtype=torch.bool), diagonal=1)
+    return module(src, tgt, tgt_mask=mask), None, {}
+
+
+record("transformer 2+2 layers", "Transformer",
+       {"dModel": EM, "nhead": NH, "numEncoderLayers": 2, "numDecoderLayers": 2, "dimFeedforward": FF, "dropout": 0},
+       full, {"src": rand(2, 4, EM), "tgt": rand(2, 3, EM)}, full_call, {"tgtIsCausal": True})
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/modules.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
 print(f"wrote {path} ({len(cases)} cases)")
