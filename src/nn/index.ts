@@ -15,4 +15,18 @@ export {
   SinusoidalPositionalEncoding,
   LearnedPositionalEncoding,
 } from './transformer.js';
-export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerOptions } from './transformer.js';
+export type {
+  TransformerLayerOptions,
+  EncoderForwardOptions,
+  DecoderForwardOptions,
+  TransformerOptions,
+} from './transformer.js';
+export {
+  AdditiveAttention,
+  GeneralAttention,
+  LocationAttention,
+  CosineAttention,
+  LocalAttention,
+  AttentionPooling,
+} from './attention-layers.js';
+export type { AttentionCallOptions } from './attention-layers.js';

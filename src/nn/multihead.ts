@@ -78,8 +78,14 @@ export class MultiheadAttention extends Module {
     this.vdim = options.vdim ?? embedDim;
     this.headDim = embedDim / numHeads;
     this.numKeyValueHeads = options.numKeyValueHeads ?? numHeads;
-    if (!Number.isInteger(this.numKeyValueHeads) || this.numKeyValueHeads < 1 || numHeads % this.numKeyValueHeads !== 0) {
-      throw new Error(`MultiheadAttention: numKeyValueHeads (${this.numKeyValueHeads}) must divide numHeads (${numHeads})`);
+    if (
+      !Number.isInteger(this.numKeyValueHeads) ||
+      this.numKeyValueHeads < 1 ||
+      numHeads % this.numKeyValueHeads !== 0
+    ) {
+      throw new Error(
+        `MultiheadAttention: numKeyValueHeads (${this.numKeyValueHeads}) must divide numHeads (${numHeads})`,
+      );
     }
     this.dropout = options.dropout ?? 0;
     this.generator = options.generator ?? defaultGenerator;
@@ -108,7 +114,12 @@ export class MultiheadAttention extends Module {
     return { key: null, value: null };
   }
 
-  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadForwardOptions = {}): { output: Tensor; weights: Tensor | null } {
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: MultiheadForwardOptions = {},
+  ): { output: Tensor; weights: Tensor | null } {
     const E = this.embedDim;
     const h = this.numHeads;
     const hkv = this.numKeyValueHeads;
@@ -120,13 +131,17 @@ export class MultiheadAttention extends Module {
       ['value', value, this.vdim],
     ] as const) {
       if (t.ndim !== 3 || t.shape[2] !== size) {
-        throw new Error(`MultiheadAttention: ${name} must be [B, len, ${size}] (batch first), received ${fmt(t.shape)}`);
+        throw new Error(
+          `MultiheadAttention: ${name} must be [B, len, ${size}] (batch first), received ${fmt(t.shape)}`,
+        );
       }
     }
     const [B, n] = query.shape;
     const m = key.shape[1];
     if (key.shape[0] !== B || value.shape[0] !== B || value.shape[1] !== m) {
-      throw new Error(`MultiheadAttention: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} disagree on B or the key length`);
+      throw new Error(
+        `MultiheadAttention: query ${fmt(query.shape)}, key ${fmt(key.shape)} and value ${fmt(value.shape)} disagree on B or the key length`,
+      );
     }
     const bias = this.in_proj_bias;
     const bq = bias ? F.slice(bias, 0, 0, E) : null;
@@ -154,7 +169,8 @@ export class MultiheadAttention extends Module {
     }
     if (hkv !== h) {
       // grouped-query: each key/value head serves h / hkv query heads
-      const rep = (x: Tensor) => F.reshape(F.expand(F.unsqueeze(x, 2), [B, hkv, h / hkv, x.shape[2], d]), [B, h, x.shape[2], d]);
+      const rep = (x: Tensor) =>
+        F.reshape(F.expand(F.unsqueeze(x, 2), [B, hkv, h / hkv, x.shape[2], d]), [B, h, x.shape[2], d]);
       k = rep(k); // [B, h, m', d]
       v = rep(v);
     }

@@ -81,17 +81,28 @@ abstract class RecurrentBase extends Module {
   protected weights(layer: number, reverse: boolean) {
     const s = `l${layer}${reverse ? '_reverse' : ''}`;
     const self = this as unknown as Record<string, Tensor | undefined>;
-    return { wih: self[`weight_ih_${s}`]!, whh: self[`weight_hh_${s}`]!, bih: self[`bias_ih_${s}`] ?? null, bhh: self[`bias_hh_${s}`] ?? null };
+    return {
+      wih: self[`weight_ih_${s}`]!,
+      whh: self[`weight_hh_${s}`]!,
+      bih: self[`bias_ih_${s}`] ?? null,
+      bhh: self[`bias_hh_${s}`] ?? null,
+    };
   }
 
   /** One step of the cell: x-projection of this step [B, G·H], state → new state. */
   protected abstract cell(xProj: Tensor, state: Tensor[], whh: Tensor, bhh: Tensor | null): Tensor[];
 
   /** Run all layers and directions. states0: per (layer, direction) the initial state tensors [B, H]. */
-  protected run(input: Tensor, initial: Tensor[][] | null, lengths: readonly number[] | undefined): { output: Tensor; finals: Tensor[][] } {
+  protected run(
+    input: Tensor,
+    initial: Tensor[][] | null,
+    lengths: readonly number[] | undefined,
+  ): { output: Tensor; finals: Tensor[][] } {
     const name = this.constructor.name;
     if (input.ndim !== 3 || input.shape[2] !== this.inputSize) {
-      throw new Error(`${name}: input must be ${this.batchFirst ? '[B, T' : '[T, B'}, ${this.inputSize}], received ${fmt(input.shape)}`);
+      throw new Error(
+        `${name}: input must be ${this.batchFirst ? '[B, T' : '[T, B'}, ${this.inputSize}], received ${fmt(input.shape)}`,
+      );
     }
     let x = this.batchFirst ? input : F.transpose(input, 0, 1); // [B, T, in]
     const [B, T] = x.shape;
@@ -99,7 +110,14 @@ abstract class RecurrentBase extends Module {
       throw new Error(`${name}: lengths must hold ${B} integers in [1, ${T}], received [${lengths.join(', ')}]`);
     }
     const finals: Tensor[][] = [];
-    const valid = lengths ? (t: number) => F.tensor(lengths.map((l) => t < l), [B, 1], { dtype: 'bool' }) : null;
+    const valid = lengths
+      ? (t: number) =>
+          F.tensor(
+            lengths.map((l) => t < l),
+            [B, 1],
+            { dtype: 'bool' },
+          )
+      : null;
     for (let layer = 0; layer < this.numLayers; layer++) {
       const outs: Tensor[] = [];
       for (let dir = 0; dir < this.directions; dir++) {
@@ -134,7 +152,9 @@ abstract class RecurrentBase extends Module {
   protected unstack(name: string, h: Tensor, B: number): Tensor[] {
     const want = [this.numLayers * this.directions, B, this.hiddenSize];
     if (h.ndim !== 3 || h.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${this.constructor.name}: ${name} must be ${fmt(want)} (layers·directions, B, H), received ${fmt(h.shape)}`);
+      throw new Error(
+        `${this.constructor.name}: ${name} must be ${fmt(want)} (layers·directions, B, H), received ${fmt(h.shape)}`,
+      );
     }
     return Array.from({ length: want[0] }, (_, i) => F.select(h, 0, i));
   }
@@ -160,7 +180,13 @@ export class GRU extends RecurrentBase {
     const B = this.batchOf(input);
     const initial = h0 ? this.unstack('h0', h0, B).map((h) => [h]) : null;
     const { output, finals } = this.run(input, initial, options.lengths);
-    return { output, hN: F.stack(finals.map((s) => s[0]), 0) };
+    return {
+      output,
+      hN: F.stack(
+        finals.map((s) => s[0]),
+        0,
+      ),
+    };
   }
 
   protected cell(xProj: Tensor, [h]: Tensor[], whh: Tensor, bhh: Tensor | null): Tensor[] {
@@ -189,7 +215,12 @@ export class LSTM extends RecurrentBase {
   }
 
   /** input [B, T, in], optional (h0, c0) [L·D, B, H] → output [B, T, D·H], hN, cN [L·D, B, H]. */
-  forward(input: Tensor, h0?: Tensor | null, c0?: Tensor | null, options: RNNForwardOptions = {}): { output: Tensor; hN: Tensor; cN: Tensor } {
+  forward(
+    input: Tensor,
+    h0?: Tensor | null,
+    c0?: Tensor | null,
+    options: RNNForwardOptions = {},
+  ): { output: Tensor; hN: Tensor; cN: Tensor } {
     const B = this.batchOf(input);
     let initial: Tensor[][] | null = null;
     if (h0 || c0) {
@@ -199,7 +230,17 @@ export class LSTM extends RecurrentBase {
       initial = Array.from({ length: this.numLayers * this.directions }, (_, i) => [hs ? hs[i] : z, cs ? cs[i] : z]);
     }
     const { output, finals } = this.run(input, initial, options.lengths);
-    return { output, hN: F.stack(finals.map((s) => s[0]), 0), cN: F.stack(finals.map((s) => s[1]), 0) };
+    return {
+      output,
+      hN: F.stack(
+        finals.map((s) => s[0]),
+        0,
+      ),
+      cN: F.stack(
+        finals.map((s) => s[1]),
+        0,
+      ),
+    };
   }
 
   protected cell(xProj: Tensor, [h, c]: Tensor[], whh: Tensor, bhh: Tensor | null): Tensor[] {
@@ -217,4 +258,3 @@ export class LSTM extends RecurrentBase {
     return [F.zeros([B, this.hiddenSize], { dtype }), F.zeros([B, this.hiddenSize], { dtype })];
   }
 }
-

@@ -56,7 +56,10 @@ function resolved(o: TransformerLayerOptions) {
 }
 
 /** The position-wise feed-forward network: linear2(dropout(act(linear1(x)))). */
-function feedForward(layer: { linear1: Linear; linear2: Linear; dropout: Dropout; activation: 'relu' | 'gelu' }, x: Tensor): Tensor {
+function feedForward(
+  layer: { linear1: Linear; linear2: Linear; dropout: Dropout; activation: 'relu' | 'gelu' },
+  x: Tensor,
+): Tensor {
   const a = layer.linear1.forward(x); // [B, L, ff]
   const h = layer.activation === 'relu' ? F.relu(a) : F.gelu(a);
   return layer.linear2.forward(layer.dropout.forward(h)); // [B, L, E]
@@ -184,7 +187,8 @@ export class TransformerDecoderLayer extends Module {
         needWeights: want,
         averageAttnWeights: false,
       });
-      if (options.attentionMaps && r.weights && selfMap) options.attentionMaps.push({ self: selfMap, cross: r.weights });
+      if (options.attentionMaps && r.weights && selfMap)
+        options.attentionMaps.push({ self: selfMap, cross: r.weights });
       return this.dropout2.forward(r.output);
     };
     const ff = (x: Tensor) => this.dropout3.forward(feedForward(this, x));
@@ -253,8 +257,16 @@ export class Transformer extends Module {
     const h = (this.nhead = options.nhead ?? 8);
     const eps = options.layerNormEps ?? 1e-5;
     const ln = () => new LayerNorm(E, eps, { bias: options.bias ?? true, dtype: options.dtype });
-    this.encoder = new TransformerEncoder(() => new TransformerEncoderLayer(E, h, options), options.numEncoderLayers ?? 6, ln());
-    this.decoder = new TransformerDecoder(() => new TransformerDecoderLayer(E, h, options), options.numDecoderLayers ?? 6, ln());
+    this.encoder = new TransformerEncoder(
+      () => new TransformerEncoderLayer(E, h, options),
+      options.numEncoderLayers ?? 6,
+      ln(),
+    );
+    this.decoder = new TransformerDecoder(
+      () => new TransformerDecoderLayer(E, h, options),
+      options.numDecoderLayers ?? 6,
+      ln(),
+    );
   }
   /** src [B, S, E], tgt [B, T, E] → [B, T, E]. */
   forward(
@@ -291,9 +303,15 @@ export class SinusoidalPositionalEncoding extends Module {
   /** The encodings of positions offset … offset + L − 1: [L, E]. */
   encodings(length: number, offset = 0, dtype: 'float32' | 'float64' = 'float32'): Tensor {
     if (offset + length > this.maxLength) {
-      throw new Error(`SinusoidalPositionalEncoding: positions up to ${offset + length} exceed maxLength ${this.maxLength}`);
+      throw new Error(
+        `SinusoidalPositionalEncoding: positions up to ${offset + length} exceed maxLength ${this.maxLength}`,
+      );
     }
-    return F.fromData(this.table.slice(offset * this.dModel, (offset + length) * this.dModel), [length, this.dModel], 'float64').to(dtype);
+    return F.fromData(
+      this.table.slice(offset * this.dModel, (offset + length) * this.dModel),
+      [length, this.dModel],
+      'float64',
+    ).to(dtype);
   }
   forward(x: Tensor, offset = 0): Tensor {
     return F.add(x, this.encodings(x.shape[x.ndim - 2], offset, x.dtype as 'float32' | 'float64'));
@@ -309,11 +327,14 @@ export class LearnedPositionalEncoding extends Module {
     options: { generator?: Generator; dtype?: 'float32' | 'float64'; std?: number } = {},
   ) {
     super();
-    this.weight = F.mul(F.randn([maxLength, dModel], options), options.std ?? 1).detach().requiresGrad_();
+    this.weight = F.mul(F.randn([maxLength, dModel], options), options.std ?? 1)
+      .detach()
+      .requiresGrad_();
   }
   forward(x: Tensor, offset = 0): Tensor {
     const L = x.shape[x.ndim - 2];
-    if (offset + L > this.maxLength) throw new Error(`LearnedPositionalEncoding: positions up to ${offset + L} exceed maxLength ${this.maxLength}`);
+    if (offset + L > this.maxLength)
+      throw new Error(`LearnedPositionalEncoding: positions up to ${offset + L} exceed maxLength ${this.maxLength}`);
     return F.add(x, F.slice(this.weight, 0, offset, offset + L));
   }
 }
