@@ -35,6 +35,12 @@ export interface AttentionOptions extends MaskOptions, ScoreParams {
   /** Gumbel-softmax temperature τ (default 1). */
   temperature?: number;
   window?: AttentionWindow;
+  /**
+   * false: the weights are not returned, and soft global dot/scaled-dot attention with only
+   * key padding and causal masks (no dropout in training) runs through the fused kernel, which
+   * never stores them (O(n) memory per head instead of O(n·m)). Other cases compute as usual.
+   */
+  needWeights?: boolean;
 }
 
 export interface AttentionResult {
@@ -57,7 +63,19 @@ export interface AttentionResult {
  * query [..., n, dq], key [..., m, dk], value [..., m, dv]; the leading axes are [B] or
  * [B, h] and broadcast. Batch first, like PyTorch's batch_first=True and SDPA.
  */
-export function attention(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): AttentionResult {
+export function attention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  options: AttentionOptions & { needWeights: false },
+): { output: Tensor; weights: Tensor | null };
+export function attention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): AttentionResult;
+export function attention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  options: AttentionOptions = {},
+): AttentionResult | { output: Tensor; weights: Tensor | null } {
   if (query.ndim < 2 || key.ndim < 2 || value.ndim < 2) {
     throw new Error(
       `attention: query, key and value must be [..., n, d], received ${fmt(query.shape)}, ${fmt(key.shape)}, ${fmt(value.shape)}`,
@@ -71,6 +89,16 @@ export function attention(query: Tensor, key: Tensor, value: Tensor, options: At
   }
   const window = options.window ?? { type: 'global' };
   if (window.type !== 'global') return windowedAttention(query, key, value, window, options);
+  if (options.needWeights === false && fusable(query, options)) {
+    const score = options.score ?? 'scaled-dot';
+    const causal = options.causal ?? false;
+    const output = F.scaledDotProductAttention(query, key, value, {
+      scale: score === 'dot' ? 1 : options.scale,
+      causalOffset: causal === false ? null : causal === true ? 0 : causal.offset,
+      keyPaddingMask: options.keyPaddingMask,
+    });
+    return { output, weights: null };
+  }
 
   const scores = alignmentScores(options.score ?? 'scaled-dot', query, key, options); // [..., n, m]
   const masked = applyMasks(scores, options); // [..., n, m]
@@ -78,6 +106,19 @@ export function attention(query: Tensor, key: Tensor, value: Tensor, options: At
   if ((options.mode ?? 'soft') === 'hard') return hardAttention(masked, weights, value, options);
   const dropped = F.dropout(weights, options.dropout ?? 0, options.training ?? true, options.generator);
   return { output: F.matmul(dropped, value), weights }; // [..., n, dv]
+}
+
+/** Whether the fused kernel computes exactly what the composed path would. */
+function fusable(query: Tensor, o: AttentionOptions): boolean {
+  const score = o.score ?? 'scaled-dot';
+  const dropout = (o.dropout ?? 0) > 0 && (o.training ?? true);
+  return (
+    (score === 'dot' || score === 'scaled-dot') &&
+    (o.mode ?? 'soft') === 'soft' &&
+    !o.attnMask &&
+    !dropout &&
+    query.ndim >= 3
+  );
 }
 
 /**

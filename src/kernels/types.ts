@@ -9,6 +9,18 @@
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** Sizes and options of the fused attention kernels (see reference/flash.ts). */
+export interface FlashShape {
+  G: number;
+  n: number;
+  m: number;
+  d: number;
+  dv: number;
+  headsPerBatch: number;
+  scale: number;
+  causalOffset: number;
+}
+
 export interface Kernels {
   readonly name: string;
 
@@ -72,5 +84,30 @@ export interface Kernels {
     weight: FloatArray | null,
     rows: number,
     cols: number,
+  ): void;
+
+  /** Fused scaled-dot-product attention without the n×m weights; lse [G, n] saved for the backward. */
+  attentionForward(
+    out: FloatArray,
+    lse: FloatArray,
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    keyPadding: Uint8Array | null,
+    shape: FlashShape,
+  ): void;
+  /** Gradients of attentionForward (dq, dk, dv overwritten). */
+  attentionBackward(
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: FloatArray,
+    dout: FloatArray,
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    out: FloatArray,
+    lse: FloatArray,
+    keyPadding: Uint8Array | null,
+    shape: FlashShape,
   ): void;
 }

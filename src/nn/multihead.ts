@@ -1,4 +1,4 @@
-import { type AttentionResult, attention } from '../attention/attention.js';
+import { attention } from '../attention/attention.js';
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt } from '../tensor/shape.js';
@@ -179,17 +179,19 @@ export class MultiheadAttention extends Module {
       // the cached steps were not padding
       keyPaddingMask = F.concat([F.zeros([B, offset], { dtype: 'bool' }), keyPaddingMask], 1);
     }
-    const r: AttentionResult = attention(q, k, v, {
+    const needWeights = options.needWeights !== false;
+    const r = attention(q, k, v, {
+      needWeights,
       keyPaddingMask,
       attnMask: options.attnMask ?? null,
       causal: options.isCausal ? { offset } : false,
       dropout: this.dropout,
       training: this.training,
       generator: this.generator,
-    }); // output [B, h, n, d], weights [B, h, n, m']
+    }); // output [B, h, n, d], weights [B, h, n, m'] (null through the fused kernel)
     const merged = F.reshape(F.transpose(r.output, 1, 2), [B, n, E]); // [B, n, E]
     const output = this.out_proj.forward(merged); // [B, n, E]
-    if (options.needWeights === false) return { output, weights: null };
+    if (!needWeights || !r.weights) return { output, weights: null };
     const weights = options.averageAttnWeights === false ? r.weights : F.mean(r.weights, 1); // [B, h, n, m] or [B, n, m]
     return { output, weights };
   }

@@ -7,3 +7,4 @@ export * from './linalg.js';
 export * from './indexing.js';
 export * from './nn.js';
 export * from './conv.js';
+export * from './sdpa.js';

@@ -163,9 +163,12 @@ export function windows(x: Tensor, start: Tensor, width: number): Tensor {
   if (x.ndim < 2) throw new Error(`windows: x must be [..., m, d], received ${fmt(x.shape)}`);
   const lead = x.shape.slice(0, -2);
   if (start.dtype !== 'int32' || start.ndim !== lead.length + 1 || lead.some((s, i) => s !== start.shape[i])) {
-    throw new Error(`windows: start must be int32 [${[...lead, 'n'].join(', ')}] for x ${fmt(x.shape)}, received ${start.dtype} ${fmt(start.shape)}`);
+    throw new Error(
+      `windows: start must be int32 [${[...lead, 'n'].join(', ')}] for x ${fmt(x.shape)}, received ${start.dtype} ${fmt(start.shape)}`,
+    );
   }
-  if (!Number.isInteger(width) || width < 1) throw new Error(`windows: width must be a positive integer, received ${width}`);
+  if (!Number.isInteger(width) || width < 1)
+    throw new Error(`windows: width must be a positive integer, received ${width}`);
   const m = x.shape[x.ndim - 2];
   const d = x.shape[x.ndim - 1];
   const n = start.shape[start.ndim - 1];

@@ -260,5 +260,8 @@ test('bad input names the argument and the shapes', () => {
     () => A.attention(q, q, q, { keyPaddingMask: A.zeros([2, 3]) }),
     /keyPaddingMask must be bool \[B=2, m=3\] \(true = padding\), received float32 \[2, 3\]/,
   );
-  assert.throws(() => A.attention(q, q, q, { attnMask: bool([1, 1], [2]) }), /cannot broadcast attnMask of shape \[2\] with scores of shape \[2, 3, 3\]/);
+  assert.throws(
+    () => A.attention(q, q, q, { attnMask: bool([1, 1], [2]) }),
+    /cannot broadcast attnMask of shape \[2\] with scores of shape \[2, 3, 3\]/,
+  );
 });

@@ -1,4 +1,5 @@
 import type { Kernels } from '../types.js';
+import { attentionBackward, attentionForward } from './flash.js';
 import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
@@ -13,4 +14,6 @@ export const referenceKernels: Kernels = {
   logSoftmaxBackward,
   layerNormForward,
   layerNormBackward,
+  attentionForward,
+  attentionBackward,
 };
