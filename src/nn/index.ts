@@ -4,7 +4,7 @@ export { Linear, Embedding, LayerNorm, Dropout, parameter, uniform } from './lay
 export type { InitOptions } from './layers.js';
 export { MultiheadAttention } from './multihead.js';
 export type { MultiheadAttentionOptions, MultiheadForwardOptions, KeyValueCache } from './multihead.js';
-export { GRU, LSTM } from './rnn.js';
+export { GRU, LSTM, GRUCell, LSTMCell, gruStep, lstmStep } from './rnn.js';
 export type { RNNOptions, RNNForwardOptions } from './rnn.js';
 export {
   TransformerEncoderLayer,

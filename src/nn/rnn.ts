@@ -190,12 +190,7 @@ export class GRU extends RecurrentBase {
   }
 
   protected cell(xProj: Tensor, [h]: Tensor[], whh: Tensor, bhh: Tensor | null): Tensor[] {
-    const H = this.hiddenSize;
-    const hProj = F.linear(h, whh, bhh); // [B, 3H]
-    const r = F.sigmoid(F.add(F.slice(xProj, 1, 0, H), F.slice(hProj, 1, 0, H)));
-    const z = F.sigmoid(F.add(F.slice(xProj, 1, H, 2 * H), F.slice(hProj, 1, H, 2 * H)));
-    const n = F.tanh(F.add(F.slice(xProj, 1, 2 * H), F.mul(r, F.slice(hProj, 1, 2 * H))));
-    return [F.add(n, F.mul(z, F.sub(h, n)))]; // (1 − z) ⊙ n + z ⊙ h, written n + z ⊙ (h − n)
+    return [gruStep(xProj, h, whh, bhh)];
   }
 
   protected zeroState(B: number, dtype: 'float32' | 'float64'): Tensor[] {
@@ -244,17 +239,80 @@ export class LSTM extends RecurrentBase {
   }
 
   protected cell(xProj: Tensor, [h, c]: Tensor[], whh: Tensor, bhh: Tensor | null): Tensor[] {
-    const H = this.hiddenSize;
-    const g4 = F.add(xProj, F.linear(h, whh, bhh)); // [B, 4H]
-    const i = F.sigmoid(F.slice(g4, 1, 0, H));
-    const f = F.sigmoid(F.slice(g4, 1, H, 2 * H));
-    const g = F.tanh(F.slice(g4, 1, 2 * H, 3 * H));
-    const o = F.sigmoid(F.slice(g4, 1, 3 * H));
-    const c2 = F.add(F.mul(f, c), F.mul(i, g)); // c' = f ⊙ c + i ⊙ g
-    return [F.mul(o, F.tanh(c2)), c2]; // h' = o ⊙ tanh(c')
+    return lstmStep(xProj, h, c, whh, bhh);
   }
 
   protected zeroState(B: number, dtype: 'float32' | 'float64'): Tensor[] {
     return [F.zeros([B, this.hiddenSize], { dtype }), F.zeros([B, this.hiddenSize], { dtype })];
+  }
+}
+
+/** One GRU step from the input projection xProj = W_i x + b_i [B, 3H] and the state h [B, H]. */
+export function gruStep(xProj: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
+  const H = h.shape[h.ndim - 1];
+  const hProj = F.linear(h, whh, bhh); // [B, 3H]
+  const r = F.sigmoid(F.add(F.slice(xProj, -1, 0, H), F.slice(hProj, -1, 0, H)));
+  const z = F.sigmoid(F.add(F.slice(xProj, -1, H, 2 * H), F.slice(hProj, -1, H, 2 * H)));
+  const n = F.tanh(F.add(F.slice(xProj, -1, 2 * H), F.mul(r, F.slice(hProj, -1, 2 * H))));
+  return F.add(n, F.mul(z, F.sub(h, n))); // (1 − z) ⊙ n + z ⊙ h, written n + z ⊙ (h − n)
+}
+
+/** One LSTM step from xProj = W_i x + b_i [B, 4H] and the state (h, c) → [h', c']. */
+export function lstmStep(xProj: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null): [Tensor, Tensor] {
+  const H = h.shape[h.ndim - 1];
+  const g4 = F.add(xProj, F.linear(h, whh, bhh)); // [B, 4H]
+  const i = F.sigmoid(F.slice(g4, -1, 0, H));
+  const f = F.sigmoid(F.slice(g4, -1, H, 2 * H));
+  const g = F.tanh(F.slice(g4, -1, 2 * H, 3 * H));
+  const o = F.sigmoid(F.slice(g4, -1, 3 * H));
+  const c2 = F.add(F.mul(f, c), F.mul(i, g)); // c' = f ⊙ c + i ⊙ g
+  return [F.mul(o, F.tanh(c2)), c2]; // h' = o ⊙ tanh(c')
+}
+
+/** torch.nn.GRUCell: one step; `weight_ih` [3H, in], `weight_hh` [3H, H], `bias_ih`, `bias_hh` [3H]. */
+export class GRUCell extends Module {
+  weight_ih: Tensor;
+  weight_hh: Tensor;
+  bias_ih: Tensor | null;
+  bias_hh: Tensor | null;
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: { bias?: boolean; generator?: Generator; dtype?: 'float32' | 'float64' } = {},
+  ) {
+    super();
+    const bound = 1 / Math.sqrt(hiddenSize);
+    this.weight_ih = uniform([3 * hiddenSize, inputSize], bound, options);
+    this.weight_hh = uniform([3 * hiddenSize, hiddenSize], bound, options);
+    this.bias_ih = options.bias === false ? null : uniform([3 * hiddenSize], bound, options);
+    this.bias_hh = options.bias === false ? null : uniform([3 * hiddenSize], bound, options);
+  }
+  /** x [B, in], h [B, H] → h' [B, H]. */
+  forward(x: Tensor, h: Tensor): Tensor {
+    return gruStep(F.linear(x, this.weight_ih, this.bias_ih), h, this.weight_hh, this.bias_hh);
+  }
+}
+
+/** torch.nn.LSTMCell: one step; gates i, f, g, o stacked in `weight_ih` [4H, in] etc. */
+export class LSTMCell extends Module {
+  weight_ih: Tensor;
+  weight_hh: Tensor;
+  bias_ih: Tensor | null;
+  bias_hh: Tensor | null;
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: { bias?: boolean; generator?: Generator; dtype?: 'float32' | 'float64' } = {},
+  ) {
+    super();
+    const bound = 1 / Math.sqrt(hiddenSize);
+    this.weight_ih = uniform([4 * hiddenSize, inputSize], bound, options);
+    this.weight_hh = uniform([4 * hiddenSize, hiddenSize], bound, options);
+    this.bias_ih = options.bias === false ? null : uniform([4 * hiddenSize], bound, options);
+    this.bias_hh = options.bias === false ? null : uniform([4 * hiddenSize], bound, options);
+  }
+  /** x [B, in], (h, c) [B, H] → [h', c']. */
+  forward(x: Tensor, h: Tensor, c: Tensor): [Tensor, Tensor] {
+    return lstmStep(F.linear(x, this.weight_ih, this.bias_ih), h, c, this.weight_hh, this.bias_hh);
   }
 }

@@ -80,6 +80,17 @@ const RUNNERS: Record<string, Runner> = {
     const r = module.forward(inputs.input, inputs.h0, inputs.c0, c.forwardOptions as nn.RNNForwardOptions);
     return { module, output: r.output, weights: null, extras: { hN: r.hN, cN: r.cN } };
   },
+  GRUCell: (c, inputs) => {
+    const module = new nn.GRUCell(3, 4, { dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    return { module, output: module.forward(inputs.x, inputs.h), weights: null };
+  },
+  LSTMCell: (c, inputs) => {
+    const module = new nn.LSTMCell(3, 4, { dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    const [h, cc] = module.forward(inputs.x, inputs.h, inputs.c);
+    return { module, output: h, weights: null, extras: { c: cc } };
+  },
   TransformerEncoderLayer: (c, inputs) => {
     const { dModel, nhead, ...o } = c.config as unknown as {
       dModel: number;

@@ -135,6 +135,21 @@ rnn_case("lstm 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional
 rnn_case("lstm with h0 c0, no bias", "LSTM", {"bias": False}, True)
 rnn_case("lstm packed lengths 2 layers bidirectional", "LSTM", {"num_layers": 2, "bidirectional": True}, True, lengths=[2, 5])
 
+# ---- GRUCell / LSTMCell ----
+for kind in ("GRUCell", "LSTMCell"):
+    cell = getattr(torch.nn, kind)(3, 4)
+    ins = {"x": rand(2, 3), "h": rand(2, 4)}
+    if kind == "LSTMCell":
+        ins["c"] = rand(2, 4)
+
+    def cell_call(module, x, h, c=None, kind=kind):
+        if kind == "GRUCell":
+            return module(x, h), None, {}
+        h2, c2 = module(x, (h, c))
+        return h2, None, {"c": c2}
+
+    record(f"{kind} step", kind, {"inputSize": 3, "hiddenSize": 4}, cell, ins, cell_call)
+
 # ---- Transformer layers (batch_first, dropout 0) ----
 EM, NH, FF = 8, 2, 16
 
