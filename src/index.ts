@@ -18,3 +18,4 @@ export { Optimizer, SGD, Adam, AdamW } from './train/optim.js';
 export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';
 export * as nn from './nn/index.js';
 export * from './attention/index.js';
+export * from './models/seq2seq/index.js';

@@ -26,6 +26,8 @@ export interface ScoreParams {
   Wk?: Tensor;
   v?: Tensor;
   b?: Tensor | null;
+  /** additive: W_k k computed once per sequence by the caller ([..., m, da]); then Wk is not used. */
+  projectedKeys?: Tensor | null;
   /** cosine: sharpness β (default 1). */
   beta?: number | Tensor;
   /** scaled-dot: override 1/√dk. */
@@ -67,10 +69,9 @@ export function alignmentScores(score: ScoreName, q: Tensor, k: Tensor, p: Score
     }
     case 'additive': {
       const Wq = need(score, 'Wq', p); // [da, dq]
-      const Wk = need(score, 'Wk', p); // [da, dk]
       const v = need(score, 'v', p); // [da]
       const qp = F.unsqueeze(F.linear(q, Wq, p.b ?? null), -2); // [..., n, 1, da]
-      const kp = F.unsqueeze(F.linear(k, Wk), -3); // [..., 1, m, da]
+      const kp = F.unsqueeze(p.projectedKeys ?? F.linear(k, need(score, 'Wk', p)), -3); // [..., 1, m, da]
       const h = F.tanh(F.add(qp, kp)); // [..., n, m, da]
       return F.matmul(h, v); // vᵀ h: [..., n, m]
     }

@@ -47,7 +47,16 @@ export class AdditiveAttention extends ScoredAttention {
     this.b = options.bias === false ? null : parameter(F.zeros([attentionDim], { dtype: options.dtype }));
     this.v = uniform([attentionDim], 1 / Math.sqrt(attentionDim), options);
   }
-  forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions = {}): AttentionResult {
+  /** W_k k for keys [..., m, dk] → [..., m, da]: compute once, pass as `projectedKeys` at every decoder step. */
+  projectKeys(key: Tensor): Tensor {
+    return F.linear(key, this.W_k);
+  }
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: AttentionCallOptions & { projectedKeys?: Tensor } = {},
+  ): AttentionResult {
     return this.run(query, key, value, {
       ...options,
       score: 'additive',

@@ -15,6 +15,7 @@ const LAYERS: Record<string, number> = {
   attention: 2,
   io: 2,
   data: 2,
+  metrics: 2,
   models: 3,
   train: 4,
   viz: 4,
