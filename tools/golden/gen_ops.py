@@ -503,6 +503,59 @@ sdpa_case("sdpa causal + key padding, scale 0.3", rand(2, 4, 3), rand(2, 4, 3), 
 sdpa_case("sdpa k, v shared across heads [B,1,m,d]", rand(2, 3, 2, 4), rand(2, 1, 5, 4), rand(2, 1, 5, 4))
 sdpa_case("sdpa large scores", rand(1, 3, 4, scale=6), rand(1, 4, 4, scale=6), rand(1, 4, 2))
 
+# ---------------------------------------------------------------- edge values and more broadcasting
+NAN, INF = float("nan"), float("inf")
+case("div [2,3] by 0-d tensor", "div", {"a": rand(2, 3), "b": rand(avoid=0.5)}, torch.div)
+case("pow [2,3] with 0-d exponent tensor", "pow", {"a": pos(2, 3), "b": rand()}, torch.pow)
+case("pow base 0 with exponents 2, 3, 0, 1 (tensor exponent)", "pow",
+     {"a": torch.tensor([0.0, 0.0, 0.0, 0.0, 1.5], dtype=DT), "b": torch.tensor([2.0, 3.0, 0.0, 1.0, 2.5], dtype=DT)},
+     torch.pow)
+case("pow base 0, number exponent 0.5 (infinite gradient)", "pow", {"a": torch.tensor([0.0, 2.0], dtype=DT)},
+     lambda a: torch.pow(a, 0.5), {"b": 0.5})
+case("where cond [2,3], a [3], b 0-d", "where", {"cond": cond, "a": rand(3), "b": rand()}, torch.where)
+case("gelu exact at extremes", "gelu", {"x": torch.tensor([-10, -6.5, -5.9, -3, 0, 3, 5.9, 6.5, 8], dtype=DT)},
+     lambda x: F.gelu(x), {"approximate": "none"})
+case("gelu tanh at extremes", "gelu", {"x": torch.tensor([-10, -6.5, -5.9, -3, 0, 3, 5.9, 6.5, 8], dtype=DT)},
+     lambda x: F.gelu(x, approximate="tanh"), {"approximate": "tanh"})
+case("sigmoid at extremes", "sigmoid", {"x": torch.tensor([-800, -40, -5, 0, 5, 40, 800], dtype=DT)}, torch.sigmoid)
+case("tanh at extremes", "tanh", {"x": torch.tensor([-30, -5, 0, 5, 30], dtype=DT)}, torch.tanh)
+case("sum all keepdim", "sum", {"x": rand(2, 3, 4)}, lambda x: torch.sum(x, [0, 1, 2], keepdim=True),
+     {"axis": None, "keepdim": True})
+case("mean all keepdim", "mean", {"x": rand(2, 3)}, lambda x: torch.mean(x, [0, 1], keepdim=True),
+     {"axis": None, "keepdim": True})
+case("max axis 1 with NaN (the NaN wins and gets the gradient)", "max",
+     {"x": torch.tensor([[1.0, NAN, 3.0], [2.0, 5.0, 4.0]], dtype=DT)}, lambda x: torch.max(x, 1).values,
+     {"axis": 1, "keepdim": False})
+case("min axis 0 with NaN", "min", {"x": torch.tensor([[1.0, 2.0], [NAN, -1.0], [0.5, 3.0]], dtype=DT)},
+     lambda x: torch.min(x, 0).values, {"axis": 0, "keepdim": False})
+case("argmax with NaN", "argmax", {"x": torch.tensor([[1.0, NAN, 3.0], [2.0, 5.0, 4.0]], dtype=DT)},
+     lambda x: torch.argmax(x, 1), {"axis": 1, "keepdim": False})
+case("argmin with NaN", "argmin", {"x": torch.tensor([[1.0, -2.0, NAN], [2.0, 5.0, 4.0]], dtype=DT)},
+     lambda x: torch.argmin(x, 1), {"axis": 1, "keepdim": False})
+case("softmax with NaN poisons its row only", "softmax", {"x": torch.tensor([[1.0, NAN, 3.0], [2.0, 5.0, 4.0]], dtype=DT)},
+     lambda x: torch.softmax(x, -1), {"axis": -1})
+ls_inf = rand(2, 4)
+ls_inf[0, 2] = -INF
+ls_inf[1, 0] = -INF
+case("logSoftmax with -inf entries", "logSoftmax", {"x": ls_inf}, lambda x: torch.log_softmax(x, -1), {"axis": -1})
+const_row = rand(3, 4)
+const_row[1] = 0.75
+case("layerNorm with a constant row", "layerNorm", {"x": const_row, "weight": rand(4), "bias": rand(4)},
+     lambda x, weight, bias: F.layer_norm(x, [4], weight, bias), {"normalizedShape": [4], "eps": 1e-5})
+pool_case("maxPool2d all-negative input with padding (padding never wins)", -pos(1, 2, 5, 5, low=1, high=9), 3,
+          stride=2, padding=1)
+pool_case("maxPool2d with NaN", torch.tensor([[[[1.0, NAN, 0.0, 2.0], [3.0, 2.0, 5.0, 4.0]]]], dtype=DT), 2)
+ce_case("crossEntropy [N,C,d] mean + labelSmoothing", rand(2, 4, 3), idx([[0, 3, 1], [2, 2, 0]]), label_smoothing=0.3)
+ce_case("crossEntropy none + labelSmoothing + ignoreIndex", rand(4, 5), idx([1, 7, 4, 7]), ignore_index=7,
+        label_smoothing=0.25, reduction="none")
+case("nllLoss none with ignoreIndex", "nllLoss", {"logProbs": rand(4, 3), "target": idx([0, 2, 0, 1])},
+     lambda logProbs, target: F.nll_loss(logProbs, target, ignore_index=0, reduction="none"),
+     {"options": {"ignoreIndex": 0, "reduction": "none"}})
+case("concat with a non-differentiable input", "concat", {"t0": rand(2, 2), "t1": rand(2, 3)},
+     lambda t0, t1: torch.cat([t0, t1], 1), {"axis": 1}, no_grad=("t1",))
+case("mse with a constant target", "mse", {"a": rand(3, 4), "b": rand(3, 4)}, lambda a, b: F.mse_loss(a, b),
+     {"reduction": "mean"}, no_grad=("b",))
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/ops.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {path} ({len(cases)} cases, {len(set(c['op'] for c in cases))} ops, {path.stat().st_size} bytes)")
