@@ -2,7 +2,7 @@ import { type AttentionOptions, type AttentionResult, attention } from '../atten
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { parameter, uniform } from './layers.js';
 import { Module } from './module.js';
 
@@ -141,8 +141,11 @@ export class LocalAttention extends ScoredAttention {
     if (this.score === 'general')
       this.W = uniform([queryDim, options.keyDim ?? queryDim], 1 / Math.sqrt(queryDim), options);
   }
-  /** p_t = S · sigmoid(v_pᵀ tanh(W_p h_t)): [B, n] positions in [0, S]. */
-  predictPosition(query: Tensor, sourceLength: number): Tensor {
+  /**
+   * p_t = S · sigmoid(v_pᵀ tanh(W_p h_t)): [B, n] positions in [0, S]. `sourceLength` is one
+   * number, or a tensor broadcastable to [B, n] when rows have their own lengths (padding).
+   */
+  predictPosition(query: Tensor, sourceLength: number | Tensor): Tensor {
     if (!this.W_p || !this.v_p) throw new Error('LocalAttention: predictPosition needs mode local-p');
     return F.mul(F.sigmoid(F.matmul(F.tanh(F.linear(query, this.W_p)), this.v_p)), sourceLength); // [B, n]
   }
@@ -162,11 +165,24 @@ export class LocalAttention extends ScoredAttention {
         window: { type: 'local-m', D: this.D, offset: options.offset ?? 0 },
       });
     }
-    // Luong's p_t lies in [0, S]; the last real position is S − 1
-    const position = this.predictPosition(query, S - 1);
+    // Luong's p_t lies in [0, S] with S the row's own source length; the last real position is S − 1
+    const position = this.predictPosition(query, lastPositions(options.keyPaddingMask, S, query.ndim - 1));
     const r = this.run(query, key, value, { ...options, ...score, window: { type: 'local-p', D: this.D, position } });
     return { ...r, position };
   }
+}
+
+/** S − 1 for every row, or per row from a key padding mask [B, S] (true = padding), shaped [B, 1, …] to broadcast over `rank` axes. */
+function lastPositions(keyPaddingMask: Tensor | null | undefined, S: number, rank: number): number | Tensor {
+  if (!keyPaddingMask) return S - 1;
+  const [B, m] = keyPaddingMask.shape;
+  const last = new Float32Array(B);
+  for (let b = 0; b < B; b++) {
+    let n = 0;
+    for (let j = 0; j < m; j++) if (!keyPaddingMask.data[b * m + j]) n++;
+    last[b] = Math.max(n - 1, 0);
+  }
+  return new Tensor(last, [B, ...new Array<number>(rank - 1).fill(1)]);
 }
 
 /**
