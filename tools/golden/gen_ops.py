@@ -556,6 +556,15 @@ case("concat with a non-differentiable input", "concat", {"t0": rand(2, 2), "t1"
 case("mse with a constant target", "mse", {"a": rand(3, 4), "b": rand(3, 4)}, lambda a, b: F.mse_loss(a, b),
      {"reduction": "mean"}, no_grad=("b",))
 
+# ---------------------------------------------------------------- exported helpers (forward only)
+erf_x = torch.cat([torch.linspace(-7, 7, 57, dtype=DT),
+                   torch.tensor([1e-300, 1e-10, -1e-8, 0.5, 3.93, 5.99999, 6.00001], dtype=DT)])
+case("erf (number -> number, mapped over a grid)", "erf", {"x": erf_x}, torch.erf, no_grad=("x",))
+case("sumTo [2,3,4] -> [3,1] (the adjoint of broadcasting)", "sumTo", {"x": rand(2, 3, 4)},
+     lambda x: x.sum_to_size(3, 1), {"shape": [3, 1]}, no_grad=("x",))
+case("sumTo [2,3,4] -> [4]", "sumTo", {"x": rand(2, 3, 4)}, lambda x: x.sum(dim=[0, 1]), {"shape": [4]},
+     no_grad=("x",))
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/ops.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {path} ({len(cases)} cases, {len(set(c['op'] for c in cases))} ops, {path.stat().st_size} bytes)")
