@@ -565,6 +565,24 @@ case("sumTo [2,3,4] -> [3,1] (the adjoint of broadcasting)", "sumTo", {"x": rand
 case("sumTo [2,3,4] -> [4]", "sumTo", {"x": rand(2, 3, 4)}, lambda x: x.sum(dim=[0, 1]), {"shape": [4]},
      no_grad=("x",))
 
+# ---------------------------------------------------------------- more geometry
+conv_case("conv2d padding 3 with a 2x2 kernel (wider than the kernel)", rand(1, 2, 3, 3), rand(2, 2, 2, 2), rand(2),
+          padding=3)
+conv_case("conv2d stride 3 skips columns", rand(2, 1, 7, 8), rand(2, 1, 2, 2), None, stride=3)
+pool_case("maxPool2d stride 3 > kernel 2 (gaps)", distinct(1, 1, 7, 8), 2, stride=3)
+pool_case("maxPool2d 1x1 stride 2", distinct(1, 2, 4, 4), 1, stride=2)
+sdpa_case("sdpa n = m = 1", rand(2, 1, 3), rand(2, 1, 3), rand(2, 1, 2))
+sdpa_case("sdpa causal, n = m = 5, d = 1", rand(1, 2, 5, 1), rand(1, 2, 5, 1), rand(1, 2, 5, 3), causal=0)
+case("scatterAdd axis -1 on [2,3,4]", "scatterAdd",
+     {"x": rand(2, 3, 4), "index": torch.randint(0, 4, (2, 3, 6)), "src": rand(2, 3, 6)},
+     lambda x, index, src: x.scatter_add(-1, index, src), {"axis": -1})
+case("embedding 0-d index", "embedding", {"weight": rand(4, 3), "indices": idx(2)},
+     lambda weight, indices: F.embedding(indices, weight), {"paddingIdx": None})
+case("slice to an empty axis", "slice", {"x": rand(2, 3)}, lambda x: x[:, 2:1], {"axis": 1, "start": 2, "end": 1, "step": 1})
+case("concat with an empty tensor", "concat", {"t0": rand(2, 3), "t1": rand(2, 0)}, lambda t0, t1: torch.cat([t0, t1], 1),
+     {"axis": 1})
+case("sum of an empty axis is 0", "sum", {"x": rand(2, 0)}, lambda x: x.sum(1), {"axis": 1, "keepdim": False})
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/ops.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {path} ({len(cases)} cases, {len(set(c['op'] for c in cases))} ops, {path.stat().st_size} bytes)")
