@@ -583,6 +583,10 @@ case("concat with an empty tensor", "concat", {"t0": rand(2, 3), "t1": rand(2, 0
      {"axis": 1})
 case("sum of an empty axis is 0", "sum", {"x": rand(2, 0)}, lambda x: x.sum(1), {"axis": 1, "keepdim": False})
 
+# with ties in a window, both give the gradient to the first maximum in scan order (torch CPU)
+pool_case("maxPool2d with ties (first maximum in the window gets the gradient)",
+          torch.tensor([1, 3, 3, 0, 3, 3, 2, 2, 0, 1, 3, 3], dtype=DT).reshape(1, 1, 3, 4), 2, stride=1)
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/ops.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {path} ({len(cases)} cases, {len(set(c['op'] for c in cases))} ops, {path.stat().st_size} bytes)")
