@@ -1,0 +1,104 @@
+import { type Kernels, kernels, setKernels } from '../src/index.js';
+
+/**
+ * The attend backends the bench can run. The reference backend is always there; the
+ * WebAssembly backends (src/kernels/wasm, src/node/threads.ts) are found by dynamic imports
+ * wrapped in try/catch, so the bench runs before they exist and picks them up once they land.
+ */
+export interface AttendBackend {
+  /** Column label, e.g. "attend reference", "attend wasm ×2". */
+  label: string;
+  /** kernels().name once installed. */
+  kernelName: string;
+  /** Threads the backend computes on. */
+  threads: number;
+  install(): void;
+  dispose(): Promise<void>;
+}
+
+type Loaded = Kernels & { dispose?: () => unknown; terminate?: () => unknown; close?: () => unknown };
+
+// Paths held in variables: TypeScript does not resolve them, so the bench type-checks before the modules exist.
+const WASM_MODULES = ['../src/kernels/wasm/index.js', '../src/kernels/wasm/wasm.js'];
+const THREAD_MODULES = ['../src/node/threads.js', '../src/node/index.js'];
+
+async function findExport(paths: readonly string[], name: string): Promise<((...a: unknown[]) => unknown) | null> {
+  for (const p of paths) {
+    try {
+      const mod = (await import(p)) as Record<string, unknown>;
+      const f = mod[name];
+      if (typeof f === 'function') return f as (...a: unknown[]) => unknown;
+    } catch {
+      // not there (yet)
+    }
+  }
+  return null;
+}
+
+async function release(k: Loaded): Promise<void> {
+  for (const f of [k.dispose, k.terminate, k.close]) {
+    if (typeof f === 'function') {
+      try {
+        await f.call(k);
+      } catch {
+        // best effort
+      }
+      return;
+    }
+  }
+}
+
+function wrap(label: string, k: Loaded, threads: number, owned: boolean): AttendBackend {
+  return {
+    label,
+    kernelName: k.name,
+    threads,
+    install: () => setKernels(k),
+    dispose: async () => {
+      if (owned) await release(k);
+    },
+  };
+}
+
+/** Every backend available now, in order reference, wasm 1 thread, wasm N threads. */
+export async function attendBackends(threads: number, log: (s: string) => void): Promise<AttendBackend[]> {
+  const initial = kernels() as Loaded;
+  const list: AttendBackend[] = [wrap(`attend ${initial.name}`, initial, 1, false)];
+  // The reference kernels are the registry's default; anything else installed at start-up is listed too.
+  if (initial.name !== 'reference') log(`note: kernels() starts as '${initial.name}', not 'reference'`);
+
+  const createWasm = await findExport(WASM_MODULES, 'createWasmKernels');
+  if (createWasm) {
+    try {
+      const k = (await createWasm()) as Loaded | null;
+      if (k) list.push(wrap('attend wasm ×1', k, 1, true));
+      else log('attend wasm: createWasmKernels() returned null (no WebAssembly SIMD here)');
+    } catch (e) {
+      log(`attend wasm: createWasmKernels() failed: ${(e as Error).message}`);
+    }
+  } else {
+    log('attend wasm: not available yet (no createWasmKernels in src/kernels/wasm)');
+  }
+
+  const createThreaded = await findExport(THREAD_MODULES, 'createThreadedWasmKernels');
+  if (createThreaded) {
+    try {
+      // Accept either createThreadedWasmKernels({ threads }) or createThreadedWasmKernels(threads).
+      const k = (await createThreaded({ threads })) as Loaded | null;
+      if (!k) throw new Error('returned null');
+      const t = (k as unknown as { threads?: number }).threads ?? threads;
+      list.push(wrap(`attend wasm ×${t}`, k, t, true));
+    } catch (e) {
+      try {
+        const k = (await createThreaded(threads)) as Loaded | null;
+        if (!k) throw e;
+        list.push(wrap(`attend wasm ×${threads}`, k, threads, true));
+      } catch {
+        log(`attend wasm threads: createThreadedWasmKernels() failed: ${(e as Error).message}`);
+      }
+    }
+  } else {
+    log('attend wasm threads: not available yet (no createThreadedWasmKernels in src/node/threads.ts)');
+  }
+  return list;
+}

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PeerRequest } from './cases.js';
+import type { Outcome } from './timing.js';
+
+/** A peer engine's answer: what it is (versions, threads) and its figure per peer key. */
+export interface PeerResult {
+  name: string;
+  info: Record<string, unknown> & { available: boolean; reason?: string };
+  results: Record<string, Outcome>;
+}
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Run a peer process, feed it the request on stdin, and collect the JSON lines it prints:
+ * { info } once, then { key, result } per case as each finishes, so a peer killed at the time
+ * limit keeps what it measured.
+ */
+function runPeer(
+  name: string,
+  cmd: string,
+  args: string[],
+  input: string,
+  env: NodeJS.ProcessEnv,
+  timeoutSec: number,
+): Promise<PeerResult> {
+  return new Promise((resolve) => {
+    const res: PeerResult = { name, info: { available: false }, results: {} };
+    let out = '';
+    let err = '';
+    let timedOut = false;
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSec * 1000);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    let done = false;
+    const finish = (why?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const line of out.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const j = JSON.parse(line) as { info?: PeerResult['info']; key?: string; result?: Outcome };
+          if (j.info) res.info = j.info;
+          if (j.key && j.result) res.results[j.key] = j.result;
+        } catch {
+          // not one of ours
+        }
+      }
+      if (why && !res.info.available) res.info = { available: false, reason: why };
+      if (timedOut) res.info.timedOut = timeoutSec;
+      resolve(res);
+    };
+    child.on('error', (e) => finish(e.message));
+    child.on('close', (code) => {
+      const last = err.trim().split('\n').slice(-1)[0] ?? '';
+      finish(timedOut ? `killed after ${timeoutSec} s` : code === 0 ? undefined : `exit code ${code}: ${last}`);
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  });
+}
+
+/** The thread settings of the PyTorch process (fastest on this 2-core machine). */
+export const TORCH_ENV = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '2' };
+
+export function runTorch(req: PeerRequest, timeoutSec: number): Promise<PeerResult> {
+  const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  const env = { ...process.env, ...TORCH_ENV };
+  return runPeer('PyTorch', python, [here('./peers/torch_bench.py')], JSON.stringify(req), env, timeoutSec);
+}
+
+export function runTfjs(backend: 'wasm' | 'cpu', req: PeerRequest, timeoutSec: number): Promise<PeerResult> {
+  const args = ['--import', 'tsx', here('./peers/tfjs.ts'), backend];
+  return runPeer(`tfjs-${backend}`, process.execPath, args, JSON.stringify(req), process.env, timeoutSec);
+}

@@ -1,0 +1,289 @@
+/**
+ * `npm run bench` — attend against its peers (PyTorch, TensorFlow.js) side by side, in one run.
+ *
+ *   npm run bench                          all cases, writes docs/benchmarks.md
+ *   npm run bench -- --quick               shorter: sizes ≤ 512, T 128 only, smaller time budget
+ *   npm run bench -- --only gemm,attention,block
+ *   npm run bench -- --no-peers            attend only
+ *   npm run bench -- --write / --no-write  force writing docs/benchmarks.md or not (default: full runs write)
+ *   npm run bench -- --threads 2           threads of attend's threaded WebAssembly backend
+ *
+ * Every attend backend found is measured (bench/backends.ts), then each peer in its own process
+ * (bench/peers.ts). Timing: bench/timing.ts. Cases: bench/cases.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { attendRunnable } from './attend-cases.js';
+import { type AttendBackend, attendBackends } from './backends.js';
+import { type CaseSpec, type Group, buildCases, peerRequest } from './cases.js';
+import { type PeerResult, runTfjs, runTorch } from './peers.js';
+import {
+  type Column,
+  PEAK_GFLOPS,
+  PEAK_WASM128_GFLOPS,
+  detailTable,
+  markdownTable,
+  summaryTable,
+  textTable,
+  cell,
+} from './report.js';
+import { type Budget, type Outcome, isTiming, measure } from './timing.js';
+
+interface Args {
+  quick: boolean;
+  groups: Set<Group>;
+  peers: boolean;
+  write: boolean | null;
+  threads: number;
+}
+
+const USAGE =
+  'usage: npm run bench -- [--quick] [--only gemm,attention,block] [--no-peers] [--write|--no-write] [--threads N]';
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    quick: false,
+    groups: new Set<Group>(['gemm', 'attention', 'block']),
+    peers: true,
+    write: null,
+    threads: Math.max(2, Math.min(cpus().length, 2)),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === '--quick') a.quick = true;
+    else if (flag === '--no-peers') a.peers = false;
+    else if (flag === '--write') a.write = true;
+    else if (flag === '--no-write') a.write = false;
+    else if (flag === '--threads') a.threads = Number(value());
+    else if (flag === '--only') {
+      const names = (value() ?? '').split(',').filter(Boolean);
+      const bad = names.filter((n) => !['gemm', 'attention', 'block'].includes(n));
+      if (names.length === 0 || bad.length) throw new Error(`--only: unknown group '${bad.join(',')}'. ${USAGE}`);
+      a.groups = new Set(names as Group[]);
+    } else throw new Error(`unknown argument '${argv[i]}'. ${USAGE}`);
+  }
+  if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer. ${USAGE}`);
+  return a;
+}
+
+function cpuModel(): { model: string; avx512: boolean } {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim();
+    const flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1] ?? '';
+    return { model: model ?? cpus()[0]?.model ?? 'unknown', avx512: /\bavx512f\b/.test(flags) };
+  } catch {
+    return { model: cpus()[0]?.model ?? 'unknown', avx512: false };
+  }
+}
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+
+async function measureAttend(
+  backend: AttendBackend,
+  cases: readonly CaseSpec[],
+  budget: Budget,
+  log: (s: string) => void,
+): Promise<Map<string, Outcome>> {
+  const out = new Map<string, Outcome>();
+  const last = new Map<string, { ms: number; flops: number }>();
+  backend.install();
+  for (const c of cases) {
+    const prev = last.get(c.series);
+    const predicted = prev ? (prev.ms * c.flops) / prev.flops : undefined;
+    let o: Outcome;
+    if (predicted !== undefined && predicted > budget.maxSingleSec * 1000) {
+      o = { skipped: `over the ${budget.maxSingleSec} s limit of one run`, estimateMs: predicted };
+    } else {
+      try {
+        const r = attendRunnable(c);
+        o = await measure(r.run, budget, predicted, r.setup);
+      } catch (e) {
+        o = { error: (e as Error).message.split('\n')[0] };
+      }
+    }
+    if (isTiming(o)) last.set(c.series, { ms: o.median, flops: c.flops });
+    out.set(c.id, o);
+    log(`  ${backend.label.padEnd(22)} ${c.label.padEnd(34)} ${describe(c, o)}`);
+  }
+  return out;
+}
+
+function describe(c: CaseSpec, o: Outcome): string {
+  const unit = c.unit === 'GFLOP/s' ? ' GFLOP/s' : '';
+  if (isTiming(o)) {
+    const v = cell(c, { ...o, cold: false });
+    return `${v}${unit}  (median of ${o.n}${o.cold ? ', no warm-up' : ''}, min ${o.min.toFixed(2)} ms)`;
+  }
+  if ('error' in o) return `error: ${o.error}`;
+  return `${cell(c, o)}${unit}  (${o.skipped})`;
+}
+
+function peerColumn(p: PeerResult, cases: readonly CaseSpec[]): Column {
+  const outcomes = new Map<string, Outcome>();
+  for (const c of cases) {
+    const o = p.results[c.peerKey];
+    if (o) outcomes.set(c.id, o);
+  }
+  return { label: p.name, attend: false, outcomes };
+}
+
+function peerDescription(p: PeerResult): string {
+  const i = p.info;
+  if (!i.available) return `${p.name}: not available (${String(i.reason ?? 'unknown reason').slice(0, 160)})`;
+  const cut = i.timedOut ? `; stopped at its ${String(i.timedOut)} s limit, later cases missing` : '';
+  if (p.name === 'PyTorch') {
+    return (
+      `PyTorch ${String(i.torch)} (Debian python3-torch, OpenBLAS; Python ${String(i.python)}): ` +
+      `OMP_NUM_THREADS=${String(i.OMP_NUM_THREADS)}, OPENBLAS_NUM_THREADS=${String(i.OPENBLAS_NUM_THREADS)} ` +
+      `(torch.get_num_threads() = ${String(i.threads)}; fastest here: GEMMs on 2 OpenBLAS threads, the rest on 1); ` +
+      (i.has_sdpa
+        ? 'attention through F.scaled_dot_product_attention'
+        : 'no F.scaled_dot_product_attention (it arrived in 2.0): attention is the explicit softmax(QKᵀ/√d)V') +
+      cut
+    );
+  }
+  if (p.name === 'tfjs-wasm') {
+    return (
+      `tfjs-wasm ${String(i.version)}: ${String(i.threads)} thread (tfjs turns WebAssembly threads off in Node), ` +
+      `SIMD ${i.simd ? 'on' : 'off'}; attention is the explicit formula (tfjs has no fused attention); the block is ` +
+      `written with tfjs-core ops (no trainable multi-head attention in tfjs-core), gradients by tf.variableGrads` +
+      cut
+    );
+  }
+  return `${p.name} ${String(i.version)}: 1 thread, plain JavaScript kernels; small sgemm sizes only${cut}`;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const t0 = performance.now();
+  const log = (s: string) => console.log(s);
+  const cpu = cpuModel();
+  const loadStart = load();
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  log(`attend benchmarks — ${started.toISOString()}`);
+  log(
+    `CPU ${cpu.model} × ${cpus().length}${cpu.avx512 ? ', AVX-512' : ''}; Node ${process.version}; load average ${loadStart}`,
+  );
+  if (loadavg()[0] > 0.5) log(`warning: the machine is busy (load ${loadStart}); figures will be noisy and low`);
+
+  const cases = buildCases(args.groups, args.quick);
+  const budget: Budget = args.quick
+    ? { seconds: 0.5, minRuns: 2, maxRuns: 20, maxSingleSec: 6 }
+    : { seconds: 2, minRuns: 3, maxRuns: 50, maxSingleSec: 25 };
+
+  const backends = await attendBackends(args.threads, log);
+  log(`attend backends: ${backends.map((b) => `${b.label} (kernels().name = '${b.kernelName}')`).join(', ')}`);
+  const columns: Column[] = [];
+  for (const b of backends) {
+    columns.push({ label: b.label, attend: true, outcomes: await measureAttend(b, cases, budget, log) });
+  }
+  backends[0].install(); // the backend kernels() had at start
+  for (const b of backends) await b.dispose();
+
+  const peers: PeerResult[] = [];
+  if (args.peers) {
+    const req = peerRequest(cases, budget);
+    const limit = args.quick ? 90 : 200;
+    log('PyTorch ...');
+    peers.push(await runTorch(req, limit));
+    log('tfjs-wasm ...');
+    peers.push(await runTfjs('wasm', req, limit));
+    log('tfjs-cpu (sgemm ≤ 256) ...');
+    const small = { ...req, gemm: req.gemm.filter((n) => n <= 256), attention: [], block: null };
+    if (small.gemm.length) peers.push(await runTfjs('cpu', small, args.quick ? 30 : 60));
+    for (const p of peers) {
+      if (!p.info.available) log(`${p.name}: not available`);
+      columns.push(peerColumn(p, cases));
+    }
+  }
+
+  const summary = summaryTable(cases, columns);
+  const detail = detailTable(cases, columns);
+  const seconds = (performance.now() - t0) / 1000;
+  const loadEnd = load();
+  console.log('');
+  console.log(textTable(summary));
+  console.log('');
+  console.log(
+    `Cells: GFLOP/s for sgemm (higher is better), ms per run otherwise (median; lower is better). ` +
+      `attend ÷ peer: speed of attend's fastest backend ÷ the peer's (2× = attend twice as fast). ` +
+      `Peak: ${PEAK_GFLOPS} GFLOP/s fp32 on two cores with AVX-512 FMA; 128-bit WebAssembly SIMD: at most ${PEAK_WASM128_GFLOPS}.`,
+  );
+  console.log(`Total ${seconds.toFixed(0)} s; load average ${loadStart} at start, ${loadEnd} at the end.`);
+
+  const write = args.write ?? (!args.quick && args.groups.size === 3 && args.peers);
+  if (!write) {
+    console.log('docs/benchmarks.md not written (partial run; add --write to write it).');
+    return;
+  }
+  const engines = [
+    ...backends.map(
+      (b) =>
+        `${b.label}: kernels().name = '${b.kernelName}', ${b.threads} thread${b.threads > 1 ? 's' : ''}` +
+        (b.kernelName === 'reference' ? ' (plain JavaScript loops, the test oracle)' : ''),
+    ),
+    ...(args.peers ? peers.map(peerDescription) : ['peers: not run (--no-peers)']),
+  ];
+  const missing: string[] = [];
+  if (!backends.some((b) => /wasm/.test(b.label))) {
+    missing.push(
+      "attend's WebAssembly backends (`createWasmKernels()`, `createThreadedWasmKernels()`) were not available when this was generated; the bench picks them up when they land.",
+    );
+  }
+  const md = [
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/run.ts). Do not edit by hand: run `npm run bench` to regenerate. -->',
+    '',
+    `Generated by \`${command}\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC in ${seconds.toFixed(0)} s.`,
+    '',
+    `- CPU: ${cpu.model}, ${cpus().length} cores${cpu.avx512 ? ', AVX-512' : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux ${release()}`,
+    `- Node ${process.version} (V8 ${process.versions.v8})`,
+    `- Load average (1/5/15 min): ${loadStart} at the start, ${loadEnd} at the end${loadavg()[0] > 0.5 || Number(loadStart.split(' ')[0]) > 0.5 ? ' — **other processes were running: the figures are lower and noisier than on an idle machine**' : ''}`,
+    `- Machine peak: ${PEAK_GFLOPS} GFLOP/s fp32 on two cores with AVX-512 FMA (measured with an FMA loop); 128-bit WebAssembly SIMD can reach at most ${PEAK_WASM128_GFLOPS}.`,
+    '',
+    '## Engines',
+    '',
+    ...engines.map((e) => `- ${e}`),
+    '',
+    '## Results',
+    '',
+    'GFLOP/s for sgemm (higher is better), ms per run otherwise (median; lower is better). ' +
+      "**attend ÷ peer** is the speed of attend's fastest backend divided by the peer's: 2× means attend is twice as fast, 0.1× ten times slower. " +
+      '"≈ (est.)": not run, because one run was predicted to exceed the time limit; the time is extrapolated from the smaller size by FLOPs.',
+    '',
+    markdownTable(summary),
+    '',
+    '## Cases',
+    '',
+    '- **sgemm n×n×n**: one float32 matrix product C = A·B of random n×n matrices (2n³ FLOPs). attend: `matmul`; PyTorch: `torch.mm`; tfjs: `tf.matMul`.',
+    "- **attention**: B 8, heads 8, d 64, float32, T 128 and 1024, no mask. *fused*: attend's `scaledDotProductAttention` (FlashAttention-style kernel, the T×T weights never stored); *composed*: `softmax(matmul(q, transpose(k)) / √d)` then `matmul` with `v`, the weights stored. *fwd* runs without autograd; *fwd+bwd* is the forward and `backward(dOut)` to q, k and v. The peers run the explicit formula for both rows. GFLOP/s count the matmul FLOPs only (4·T²·d per head forward, 8·T²·d more backward; the fused backward's recomputation of QKᵀ is not counted).",
+    '- **pre-LN block train step**: B 32, T 64, d_model 256, 8 heads, feed-forward 1024 (relu), dropout 0, float32: x → LN → self-attention → residual → LN → FF → residual, mean-square loss against a fixed target, backward, Adam (lr 1e-3) step. attend: `nn.TransformerEncoderLayer(256, 8, { dimFeedforward: 1024, dropout: 0, normFirst: true })` + `Adam`; PyTorch: `nn.TransformerEncoderLayer(256, 8, 1024, dropout=0, batch_first=True, norm_first=True)` + `torch.optim.Adam`; tfjs-wasm: the same block in tfjs-core ops, `tf.train.adam`. GFLOP/s count 3 × the forward matmul FLOPs.',
+    '',
+    `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. Garbage is collected between attend runs, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s is not run. Each peer runs in its own process, after attend.`,
+    '',
+    '## Every measurement',
+    '',
+    markdownTable(detail),
+    '',
+    ...(missing.length ? ['## Missing', '', ...missing.map((m) => `- ${m}`), ''] : []),
+  ].join('\n');
+  const path = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+  writeFileSync(path, md);
+  console.log(`wrote ${path}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);

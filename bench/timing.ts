@@ -1,0 +1,107 @@
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * The timing helper of `npm run bench`: warm up, then time N runs and keep the min and the
+ * median. N adapts to a time budget so that slow backends (the reference loops) still finish:
+ * a run predicted to exceed `maxSingleSec` is not run at all, and the caller reports an estimate.
+ */
+
+/** One timed case: milliseconds per run. */
+export interface Timing {
+  /** Median of the timed runs, ms. */
+  median: number;
+  /** Fastest timed run, ms. */
+  min: number;
+  /** How many runs were timed. */
+  n: number;
+  /** True when no separate warm-up run was made (a single slow run). */
+  cold?: boolean;
+}
+
+/** A figure that was not measured, with an extrapolated time (ms) if there is one. */
+export interface Skipped {
+  skipped: string;
+  estimateMs?: number;
+}
+
+/** An error the engine raised (out of memory, a missing kernel): shown in the table. */
+export interface Failed {
+  error: string;
+}
+
+export type Outcome = Timing | Skipped | Failed;
+
+export const isTiming = (o: Outcome | undefined): o is Timing => o !== undefined && 'median' in o;
+export const isSkipped = (o: Outcome | undefined): o is Skipped => o !== undefined && 'skipped' in o;
+export const isFailed = (o: Outcome | undefined): o is Failed => o !== undefined && 'error' in o;
+
+export interface Budget {
+  /** Time to spend on the timed runs of one case, seconds (N = budget / one run, clamped). */
+  seconds: number;
+  /** Fewest and most timed runs. */
+  minRuns: number;
+  maxRuns: number;
+  /** A run predicted longer than this is skipped (the estimate is reported instead). */
+  maxSingleSec: number;
+}
+
+let gcFn: (() => void) | null | undefined;
+/** Collect garbage between runs (outside the timed region), so one run's garbage does not bill the next. */
+export function collectGarbage(): void {
+  if (gcFn === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFn = runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/**
+ * Time `run` (synchronous, or a promise for engines that are asynchronous).
+ * `predictedMs`, when known (extrapolated from a smaller size), lets a run that is too slow be
+ * skipped without trying it, and a slow one be timed once without a warm-up.
+ */
+export async function measure(
+  run: () => unknown,
+  budget: Budget,
+  predictedMs?: number,
+  setup?: () => void,
+): Promise<Outcome> {
+  if (predictedMs !== undefined && predictedMs > budget.maxSingleSec * 1000) {
+    return { skipped: `over the ${budget.maxSingleSec} s limit of one run`, estimateMs: predictedMs };
+  }
+  const once = async (): Promise<number> => {
+    setup?.();
+    collectGarbage();
+    const t0 = performance.now();
+    await run();
+    return performance.now() - t0;
+  };
+  try {
+    // A run predicted to eat the whole budget is timed once, cold (its JIT warm-up is noise beside it).
+    if (predictedMs !== undefined && predictedMs > budget.seconds * 1000) {
+      const t = await once();
+      return { median: t, min: t, n: 1, cold: true };
+    }
+    const warm = await once();
+    if (warm > budget.maxSingleSec * 1000) return { median: warm, min: warm, n: 1, cold: true };
+    // a second warm-up when the first was quick: V8's optimising tiers need a few calls
+    const warm2 = warm < 200 ? await once() : warm;
+    const n = Math.max(budget.minRuns, Math.min(budget.maxRuns, Math.floor((budget.seconds * 1000) / warm2)));
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) times.push(await once());
+    return { median: median(times), min: Math.min(...times), n };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.split('\n')[0].slice(0, 120) : String(e) };
+  }
+}
