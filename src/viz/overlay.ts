@@ -77,7 +77,9 @@ export function overlayAttention(
   if (normalize !== 'max' && normalize !== 'none') {
     throw new Error(`${where}: normalize must be 'max' or 'none', received ${JSON.stringify(normalize)}`);
   }
-  const { scaled } = prepareMap({ weights: grid }, normalize, `${where}: grid`);
+  // interpolate the weights themselves and clamp only when colouring, as imshow does
+  const { vmax } = prepareMap({ weights: grid }, normalize, `${where}: grid`);
+  const scaled = grid.map((row) => row.map((w) => (vmax > 0 ? w / vmax : 0)));
   const cmap = options.colormap ?? 'viridis';
   const up = upsampleBilinear(scaled, width, height);
   const out = new Uint8ClampedArray(width * height * 4);

@@ -8,6 +8,7 @@ test('viridis and magma match matplotlib at the ends and the middle', () => {
   assert.equal(toHex(colorAt(0.5)), '#21918c');
   assert.equal(toHex(colorAt(1)), '#fde725');
   assert.equal(toHex(colorAt(0, 'magma')), '#000004');
+  assert.equal(toHex(colorAt(0.5, 'magma')), '#b73779'); // _magma_data[128] = (0.716387, 0.214982, 0.475290)
   assert.equal(toHex(colorAt(1, 'magma')), '#fcfdbf');
   assert.deepEqual(colorAt(0.5, 'greys'), [128, 128, 128]);
 });
