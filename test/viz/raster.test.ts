@@ -41,3 +41,17 @@ test('normalisation and colour map reach the pixels', () => {
   );
   assert.throws(() => renderRaster({ weights: [[NaN]] }), /renderRaster: weights\[0\]\[0\] must be a finite number/);
 });
+
+test('highlighted cells get a red frame and keep their colour inside', () => {
+  const img = renderRaster({ weights: [[0, 1]] }, { cellSize: 16, highlight: [[0, 1]] });
+  const red = [255, 45, 85, 255];
+  assert.deepEqual(pixel(img, 16, 0), red);
+  assert.deepEqual(pixel(img, 17, 8), red, 'the border is 16 / 8 = 2 pixels wide');
+  assert.deepEqual(pixel(img, 31, 15), red);
+  assert.deepEqual(pixel(img, 18, 8), [...colorAt(1), 255]);
+  assert.deepEqual(pixel(img, 15, 0), [...colorAt(0), 255], 'the neighbour is untouched');
+  assert.throws(
+    () => renderRaster({ weights: [[1]] }, { highlight: [[0, 1]] }),
+    /renderRaster: highlight\[0\] .* received \[0, 1\]/,
+  );
+});
