@@ -42,8 +42,7 @@ test('batchOrder: a permutation, sorted by length within chunks, seeded by (seed
     order.flat().sort((a, b) => a - b),
     lengths.map((_, i) => i),
   );
-  // within a chunk of 32, batches are contiguous runs of the sorted lengths: each batch's
-  // length range overlaps no other batch's range of the same chunk except at the ends
+  // every batch is a run of one chunk sorted by source length
   for (const batch of order) {
     const ls = batch.map((i) => lengths[i]);
     assert.deepEqual(
