@@ -12,6 +12,8 @@ export interface AttendBackend {
   kernelName: string;
   /** Threads the backend computes on. */
   threads: number;
+  /** The kernels it implements itself (setKernels takes the rest from the reference backend). */
+  implemented: string[];
   install(): void;
   dispose(): Promise<void>;
 }
@@ -53,6 +55,7 @@ function wrap(label: string, k: Loaded, threads: number, owned: boolean): Attend
     label,
     kernelName: k.name,
     threads,
+    implemented: Object.keys(k).filter((key) => typeof (k as unknown as Record<string, unknown>)[key] === 'function'),
     install: () => setKernels(k),
     dispose: async () => {
       if (owned) await release(k);

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PeerRequest } from './cases.js';
 import type { Outcome } from './timing.js';
@@ -69,9 +71,28 @@ function runPeer(
 /** The thread settings of the PyTorch process (fastest on this 2-core machine). */
 export const TORCH_ENV = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '2' };
 
+/**
+ * Debian's python3-torch links libblas.so.3, which is whatever the alternatives system points at:
+ * the netlib reference BLAS (libblas3) unless an OpenBLAS package is installed. The peer process is
+ * pointed at an OpenBLAS directory when one is found (BENCH_OPENBLAS_DIR, or Debian's install paths),
+ * through LD_LIBRARY_PATH, without touching the system; the BLAS it loaded is reported either way.
+ */
+export function openblasDir(): string | null {
+  const candidates = [
+    process.env.BENCH_OPENBLAS_DIR,
+    '/usr/lib/x86_64-linux-gnu/openblas-pthread',
+    '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+    '/usr/lib/aarch64-linux-gnu/openblas-pthread',
+  ];
+  for (const dir of candidates) if (dir && existsSync(join(dir, 'libblas.so.3'))) return dir;
+  return null;
+}
+
 export function runTorch(req: PeerRequest, timeoutSec: number): Promise<PeerResult> {
   const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
-  const env = { ...process.env, ...TORCH_ENV };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TORCH_ENV };
+  const blas = openblasDir();
+  if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   return runPeer('PyTorch', python, [here('./peers/torch_bench.py')], JSON.stringify(req), env, timeoutSec);
 }
 

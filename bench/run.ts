@@ -138,9 +138,15 @@ function peerDescription(p: PeerResult): string {
   if (!i.available) return `${p.name}: not available (${String(i.reason ?? 'unknown reason').slice(0, 160)})`;
   const cut = i.timedOut ? `; stopped at its ${String(i.timedOut)} s limit, later cases missing` : '';
   if (p.name === 'PyTorch') {
+    const blas =
+      (Array.isArray(i.blas) ? (i.blas as string[]) : []).filter((f) => !/lapack/.test(f)).join(', ') || 'unknown';
+    const netlib = /\/blas\/libblas\.so/.test(blas) && !/openblas/i.test(blas);
     return (
-      `PyTorch ${String(i.torch)} (Debian python3-torch, OpenBLAS; Python ${String(i.python)}): ` +
-      `OMP_NUM_THREADS=${String(i.OMP_NUM_THREADS)}, OPENBLAS_NUM_THREADS=${String(i.OPENBLAS_NUM_THREADS)} ` +
+      `PyTorch ${String(i.torch)} (Debian python3-torch; Python ${String(i.python)}), BLAS loaded: ${blas}` +
+      (netlib
+        ? ' — **the netlib reference BLAS, not OpenBLAS: its GEMMs are some 40× slower than with OpenBLAS** (set BENCH_OPENBLAS_DIR or install libopenblas0-pthread)'
+        : '') +
+      `; OMP_NUM_THREADS=${String(i.OMP_NUM_THREADS)}, OPENBLAS_NUM_THREADS=${String(i.OPENBLAS_NUM_THREADS)} ` +
       `(torch.get_num_threads() = ${String(i.threads)}; fastest here: GEMMs on 2 OpenBLAS threads, the rest on 1); ` +
       (i.has_sdpa
         ? 'attention through F.scaled_dot_product_attention'
@@ -195,11 +201,13 @@ async function main(): Promise<void> {
     peers.push(await runTorch(req, limit));
     log('tfjs-wasm ...');
     peers.push(await runTfjs('wasm', req, limit));
-    log('tfjs-cpu (sgemm ≤ 256) ...');
     const small = { ...req, gemm: req.gemm.filter((n) => n <= 256), attention: [], block: null };
-    if (small.gemm.length) peers.push(await runTfjs('cpu', small, args.quick ? 30 : 60));
+    if (small.gemm.length) {
+      log('tfjs-cpu (sgemm ≤ 256) ...');
+      peers.push(await runTfjs('cpu', small, args.quick ? 30 : 60));
+    }
     for (const p of peers) {
-      if (!p.info.available) log(`${p.name}: not available`);
+      log(p.info.available ? `  ${peerDescription(p)}` : `${p.name}: not available`);
       columns.push(peerColumn(p, cases));
     }
   }
@@ -227,7 +235,9 @@ async function main(): Promise<void> {
     ...backends.map(
       (b) =>
         `${b.label}: kernels().name = '${b.kernelName}', ${b.threads} thread${b.threads > 1 ? 's' : ''}` +
-        (b.kernelName === 'reference' ? ' (plain JavaScript loops, the test oracle)' : ''),
+        (b.kernelName === 'reference'
+          ? ' (plain JavaScript loops, the test oracle)'
+          : `; its own kernels: ${b.implemented.join(', ')}; the others from the reference backend`),
     ),
     ...(args.peers ? peers.map(peerDescription) : ['peers: not run (--no-peers)']),
   ];

@@ -46,6 +46,16 @@ def measure(run, budget, setup=None, predicted_ms=None):
         return {"error": str(e).splitlines()[0][:120]}
 
 
+def loaded_blas():
+    """The BLAS libraries this process mapped (Debian's torch takes whatever libblas.so.3 resolves to)."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return sorted(os.path.realpath(p) for p in paths)
+    except OSError:
+        return []
+
+
 def main():
     req = json.loads(sys.stdin.read())
     budget = req["budget"]
@@ -65,6 +75,7 @@ def main():
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
         "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
         "has_sdpa": hasattr(F, "scaled_dot_product_attention"),
+        "blas": loaded_blas(),
     }
     emit({"info": info})
     last = {}  # series -> (ms, flops): predicts a slow case from the smaller one before it
