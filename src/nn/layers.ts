@@ -42,7 +42,11 @@ export class Linear extends Module {
   }
 }
 
-/** Lookup table (torch.nn.Embedding): `weight` [num, dim] ~ N(0, 1); the paddingIdx row starts at 0 and gets no gradient. */
+/**
+ * Lookup table (torch.nn.Embedding): `weight` [num, dim] ~ N(0, 1); the paddingIdx row starts
+ * at 0 and gets no gradient. A negative paddingIdx counts from the end and is stored
+ * normalised (−1 becomes num − 1), as torch.nn.Embedding does.
+ */
 export class Embedding extends Module {
   weight: Tensor;
   constructor(
@@ -54,13 +58,15 @@ export class Embedding extends Module {
     checkSize('Embedding', 'numEmbeddings', numEmbeddings);
     checkSize('Embedding', 'embeddingDim', embeddingDim);
     const w = F.randn([numEmbeddings, embeddingDim], { generator: options.generator, dtype: options.dtype });
-    if (options.paddingIdx !== undefined) {
-      if (!Number.isInteger(options.paddingIdx) || options.paddingIdx < 0 || options.paddingIdx >= numEmbeddings) {
-        throw new Error(`Embedding: paddingIdx must be in [0, ${numEmbeddings}), received ${options.paddingIdx}`);
+    let pad = options.paddingIdx;
+    if (pad !== undefined) {
+      if (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings) {
+        throw new Error(`Embedding: paddingIdx must be in [${-numEmbeddings}, ${numEmbeddings}), received ${pad}`);
       }
-      w.data.fill(0, options.paddingIdx * embeddingDim, (options.paddingIdx + 1) * embeddingDim);
+      if (pad < 0) pad += numEmbeddings;
+      w.data.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
     }
-    this.paddingIdx = options.paddingIdx ?? null;
+    this.paddingIdx = pad ?? null;
     this.weight = parameter(w);
   }
   readonly paddingIdx: number | null;

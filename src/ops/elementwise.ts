@@ -99,12 +99,14 @@ export function pow(x: Tensor, eIn: TensorLike): Tensor {
           x.shape,
         )
       : null,
-    // d(x^e)/de = x^e · ln x, taken as 0 where x = 0 (PyTorch's convention)
+    // d(x^e)/de = x^e · ln x. PyTorch takes it as 0 only where x = 0 and e ≥ 0 (there
+    // x^e is 0 or 1 and the limit of x^e·ln x is 0); for x = 0, e < 0 it is ∞ · (−∞) = −∞.
+    // x^e is recomputed here because the kernel sees two operands, not three.
     e.requiresGrad
       ? sumTo(
           mul(
             g,
-            binaryForward('pow', out, x, (y, a) => (a === 0 ? 0 : y * Math.log(a))),
+            binaryForward('pow', x, e, (a, b) => (a === 0 && b >= 0 ? 0 : a ** b * Math.log(a))),
           ),
           e.shape,
         )
@@ -145,22 +147,30 @@ export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, Math.sqrt, (_x, y)
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x, Math.abs, (v) => Math.sign(v)); // sign(0) = 0, as PyTorch
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, Math.tanh, (_x, y) => 1 - y * y);
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, sigmoidFn, (_x, y) => y * (1 - y));
+// NOTE: written as "v < 0 → 0" and "v ≤ 0 → 0", so NaN fails the test and propagates
+// (relu(NaN) = NaN with gradient 1, and relu(−0) = −0, as PyTorch); still one branch each.
 export const relu = (x: Tensor): Tensor =>
   unaryOp(
     'relu',
     x,
-    (v) => (v > 0 ? v : 0),
-    (v) => (v > 0 ? 1 : 0),
+    (v) => (v < 0 ? 0 : v),
+    (v) => (v <= 0 ? 0 : 1),
   );
 
-/** Clamp to [min, max]; the gradient passes where min ≤ x ≤ max (PyTorch's rule). */
+/**
+ * Clamp to [min, max] as PyTorch: min(max(x, lo), hi), so when min > max every value
+ * becomes max; NaN stays NaN. The gradient passes where min ≤ x ≤ max (none when min > max).
+ */
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   return unaryOp(
     'clamp',
     x,
-    (v) => (v < lo ? lo : v > hi ? hi : v),
+    (v) => {
+      const u = v < lo ? lo : v; // max(x, lo)
+      return u > hi ? hi : u; // then min(·, hi): hi wins over lo
+    },
     (v) => (v >= lo && v <= hi ? 1 : 0),
   );
 }

@@ -113,11 +113,20 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
 
 /**
  * Embedding lookup: rows of `weight` [V, D] at `indices` (int32, any shape) → [..., D].
- * The row at `paddingIdx`, if given, receives no gradient (as torch.nn.Embedding).
+ * The row at `paddingIdx`, if given, receives no gradient (as torch.nn.Embedding); a
+ * negative paddingIdx counts from the end (−1 is the last row), as F.embedding normalises it.
  */
 export function embedding(weight: Tensor, indices: Tensor, paddingIdx?: number | null): Tensor {
   if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-D [num, dim], received ${fmt(weight.shape)}`);
-  const rows = indexSelectOp('embedding', weight, 0, reshape(indices, [indices.size]), paddingIdx ?? undefined);
+  const num = weight.shape[0];
+  let skip: number | undefined;
+  if (paddingIdx !== undefined && paddingIdx !== null) {
+    if (!Number.isInteger(paddingIdx) || paddingIdx < -num || paddingIdx >= num) {
+      throw new Error(`embedding: paddingIdx must be an integer in [${-num}, ${num - 1}], received ${paddingIdx}`);
+    }
+    skip = paddingIdx < 0 ? paddingIdx + num : paddingIdx;
+  }
+  const rows = indexSelectOp('embedding', weight, 0, reshape(indices, [indices.size]), skip);
   return reshape(rows, [...indices.shape, weight.shape[1]]);
 }
 

@@ -42,12 +42,16 @@ function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
 
 /**
  * Matrix product with NumPy/PyTorch rules: batch axes broadcast; a 1-D `a` is a row
- * vector and a 1-D `b` a column vector, their added axis removed from the result.
+ * vector and a 1-D `b` a column vector, their added axis removed from the result. Two
+ * 1-D tensors give their dot product, a 0-d tensor (both added axes removed).
  * Backward: dA = dC · Bᵀ, dB = Aᵀ · dC (summed over broadcast batch axes).
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(`matmul: both arguments need at least one axis, received a ${fmt(a.shape)} and b ${fmt(b.shape)}`);
+  }
+  if (a.ndim === 1 && b.ndim === 1) {
+    return reshape(matmul(reshape(a, [1, a.shape[0]]), reshape(b, [b.shape[0], 1])), []); // [1, 1] → []
   }
   if (a.ndim === 1) {
     const r = matmul(reshape(a, [1, a.shape[0]]), b);

@@ -3,16 +3,20 @@ import { record } from '../tensor/autograd.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { normAxis, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { mul, sub, log, exp, add, where, eq, lift } from './elementwise.js';
+import { abs, mul, sub, log, exp, add, where, eq, lift } from './elementwise.js';
 import { expand, reshape } from './shape.js';
 
-/** Normalised, sorted, distinct axes; undefined means all axes. */
+/**
+ * Normalised, sorted, distinct axes; undefined means all axes.
+ * NOTE: a 0-d tensor accepts axis 0 or −1 (one 1-long axis, as PyTorch) but has no axis to
+ * loop over: reducing over that axis is the identity, so no axes are returned.
+ */
 function axesOf(op: string, x: Tensor, axis?: number | readonly number[]): number[] {
   if (axis === undefined) return [...x.shape.keys()];
   const list = typeof axis === 'number' ? [axis] : [...axis];
   const out = [...new Set(list.map((a) => normAxis(op, a, x.ndim)))].sort((a, b) => a - b);
   if (out.length !== list.length) throw new Error(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
-  return out;
+  return x.ndim === 0 ? [] : out;
 }
 
 function keptShape(x: Tensor, axes: number[]): number[] {
@@ -52,9 +56,10 @@ export function mean(x: Tensor, axis?: number | number[], keepdim = false): Tens
 
 function extreme(op: 'max' | 'min', x: Tensor, axis: number | undefined, keepdim: boolean) {
   if (x.size === 0) throw new Error(`${op}: the input is empty (shape [${x.shape.join(', ')}])`);
-  const flat = axis === undefined;
+  // a 0-d tensor's one axis (0 or −1) is its single value: reduce it as the flat case
+  const a = axis === undefined ? 0 : normAxis(op, axis, x.ndim);
+  const flat = axis === undefined || x.ndim === 0;
   const src = flat ? reshape(x, [x.size]) : x;
-  const a = flat ? 0 : normAxis(op, axis, x.ndim);
   const outer = sizeOf(src.shape.slice(0, a));
   const inner = sizeOf(src.shape.slice(a + 1));
   const values = allocate(x.dtype, outer * inner);
@@ -100,13 +105,14 @@ export function argmin(x: Tensor, axis?: number, keepdim = false): Tensor {
 /**
  * log Σ exp(x) over `axis`, stable: m + log Σ exp(x − m) with m the (constant) max.
  * Composed from differentiable ops, so its gradient (softmax(x)) comes for free.
+ * NOTE: an infinite m (either sign) is replaced by 0, as PyTorch does: x − m would be
+ * ∞ − ∞ = NaN. With m = 0 an all −∞ slice gives log 0 = −∞ and a +∞ entry gives +∞.
  */
 export function logSumExp(x: Tensor, axis: number | number[], keepdim = false): Tensor {
   const axes = axesOf('logSumExp', x, axis);
   let m: Tensor = x.detach();
   for (const a of axes) m = max(m, a, true);
-  // NOTE: an all −∞ slice has m = −∞; use 0 there so x − m stays −∞ (not NaN) and the result is −∞.
-  m = where(eq(m, -Infinity), lift(0, m), m);
+  m = where(eq(abs(m), Infinity), lift(0, m), m);
   const s = sum(exp(sub(x, m)), axes, keepdim);
   return add(log(s), keepdim ? m : reshape(m, s.shape));
 }

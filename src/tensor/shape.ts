@@ -56,12 +56,17 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
   return out;
 }
 
-/** Resolve a possibly negative axis; error names the op and the rank. */
+/**
+ * Resolve a possibly negative axis; error names the op and the rank.
+ * A 0-d tensor is taken as having one 1-long axis, so 0 and −1 both name it (PyTorch's
+ * maybe_wrap_dim with wrap_scalar): reducing a 0-d tensor over axis 0 or −1 is allowed.
+ */
 export function normAxis(op: string, axis: number, rank: number, arg = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new Error(`${op}: ${arg} must be an integer in [${-rank}, ${rank - 1}], received ${axis}`);
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
+    throw new Error(`${op}: ${arg} must be an integer in [${-r}, ${r - 1}], received ${axis}`);
   }
-  return axis < 0 ? axis + rank : axis;
+  return axis < 0 ? axis + r : axis;
 }
 
 export function checkShape(op: string, shape: Shape, arg = 'shape'): number[] {

@@ -56,6 +56,11 @@ check('max axis', (a) => A.max(a, 1), [x64([3, 5])]);
 check('min all', (a) => A.min(a), [x64([3, 5])]);
 check('logSumExp', (a) => A.logSumExp(a, 1), [x64([3, 5], { scale: 3 })]);
 check('logSumExp two axes keepdim', (a) => A.logSumExp(a, [0, 2], true), [x64([2, 3, 4])]);
+// a 0-d tensor over its one (1-long) axis: the identity, gradient 1
+check('sum of 0-d over axis -1', (a) => A.sum(a, -1), [x64([])]);
+check('mean of 0-d over axis 0 keepdim', (a) => A.mean(a, 0, true), [x64([])]);
+check('max of 0-d over axis -1', (a) => A.max(a, -1), [x64([])]);
+check('logSumExp of 0-d over axis 0', (a) => A.logSumExp(a, 0), [x64([])]);
 
 // shape
 check('reshape', (a) => A.reshape(a, [6, -1]), [x64([2, 3, 4])]);
@@ -77,6 +82,7 @@ check('matmul batch broadcast', (a, b) => A.matmul(a, b), [x64([2, 1, 3, 4]), x6
 check('matmul shared right', (a, b) => A.matmul(a, b), [x64([2, 3, 4]), x64([4, 5])]);
 check('matmul 1-D · 2-D', (a, b) => A.matmul(a, b), [x64([4]), x64([4, 3])]);
 check('matmul 2-D · 1-D', (a, b) => A.matmul(a, b), [x64([3, 4]), x64([4])]);
+check('matmul 1-D · 1-D (dot, 0-d)', (a, b) => A.matmul(a, b), [x64([4]), x64([4])]);
 check('linear with bias', (x, w, b) => A.linear(x, w, b), [x64([2, 3, 4]), x64([5, 4]), x64([5])]);
 check('linear without bias', (x, w) => A.linear(x, w), [x64([3, 4]), x64([2, 4])]);
 

@@ -8,12 +8,11 @@
 //   maxima; ours gives all of it to the first (as torch.max(x, dim) does). Cases use no ties.
 // - softmax over an all −∞ slice (and an SDPA row with every key masked): ours is 0
 //   (documented), torch's is NaN. crossEntropy 'mean' with every target ignored: 0 vs NaN.
-// Mismatches found and left out until src/ is fixed (reproductions in the lead's report):
-// matmul(1-D, 1-D) has shape [1] (torch: 0-d); sum/mean/max/min/logSumExp of a 0-d tensor
-// over axis 0 give 0/NaN (torch: the value) and axis -1 throws; clamp with min > max;
-// logSumExp with a +∞ entry is NaN (torch: +∞); embedding with a negative paddingIdx still
-// gives that row a gradient; relu(NaN) is 0 (torch: NaN, gradient 1); pow's exponent
-// gradient at base 0 with a negative exponent is 0 (torch: −∞).
+// PyTorch's conventions at the edges are cases like any other (the last section of
+// gen_ops.py): matmul(1-D, 1-D) is 0-d; reducing a 0-d tensor over axis 0 or −1 gives the
+// value; clamp with min > max is max; logSumExp with a +∞ entry is +∞; a negative
+// paddingIdx counts from the end; relu(NaN) is NaN with gradient 1; pow's exponent gradient
+// at base 0 is −∞ for a negative exponent.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

@@ -587,6 +587,38 @@ case("sum of an empty axis is 0", "sum", {"x": rand(2, 0)}, lambda x: x.sum(1), 
 pool_case("maxPool2d with ties (first maximum in the window gets the gradient)",
           torch.tensor([1, 3, 3, 0, 3, 3, 2, 2, 0, 1, 3, 3], dtype=DT).reshape(1, 1, 3, 4), 2, stride=1)
 
+# ---------------------------------------------------------------- PyTorch's conventions at the edges
+# (each was a mismatch once; appended last so the cases above keep their random inputs)
+case("matmul 1-D·1-D is the dot product, 0-d", "matmul", {"a": rand(4), "b": rand(4)}, torch.matmul)
+# a 0-d tensor has one 1-long axis for dim purposes: 0 and -1 both name it, the result is the value
+x0 = torch.tensor(2.5, dtype=DT)
+for axis in (0, -1):
+    for keepdim in (False, True):
+        for op, f in {"sum": torch.sum, "mean": torch.mean, "max": torch.amax, "min": torch.amin,
+                      "logSumExp": torch.logsumexp}.items():
+            case(f"{op} of a 0-d tensor over axis {axis}{' keepdim' if keepdim else ''}", op, {"x": x0},
+                 lambda x, f=f, axis=axis, keepdim=keepdim: f(x, axis, keepdim=keepdim),
+                 {"axis": axis, "keepdim": keepdim})
+    for op in ("argmax", "argmin"):
+        case(f"{op} of a 0-d tensor over axis {axis}", op, {"x": x0},
+             lambda x, op=op, axis=axis: getattr(torch, op)(x, axis), {"axis": axis, "keepdim": False})
+case("clamp with min > max gives max everywhere (min(max(x, lo), hi)), no gradient", "clamp",
+     {"x": torch.tensor([-1.0, 0.5, 3.0, 2.0, 1.0, NAN], dtype=DT)}, lambda x: torch.clamp(x, 2.0, 1.0),
+     {"min": 2, "max": 1})
+lse_pinf = torch.tensor([[1.0, INF, 2.0, 0.0], [INF, INF, 0.0, -1.0], [-INF, 0.5, INF, 1.0],
+                         [-INF, -INF, -INF, -INF]], dtype=DT)
+case("logSumExp with +inf entries is +inf (an infinite max is taken as 0)", "logSumExp", {"x": lse_pinf},
+     lambda x: torch.logsumexp(x, -1), {"axis": -1, "keepdim": False})
+case("embedding paddingIdx -1 is the last row", "embedding", {"weight": rand(4, 2), "indices": idx([[3, 1], [0, 3]])},
+     lambda weight, indices: F.embedding(indices, weight, padding_idx=-1), {"paddingIdx": -1})
+case("embedding paddingIdx -4 is row 0", "embedding", {"weight": rand(4, 2), "indices": idx([0, 2, 0])},
+     lambda weight, indices: F.embedding(indices, weight, padding_idx=-4), {"paddingIdx": -4})
+case("relu propagates NaN (gradient 1), keeps -0", "relu",
+     {"x": torch.tensor([NAN, -0.0, 0.0, -1.0, 2.0, INF, -INF], dtype=DT)}, torch.relu)
+case("pow base 0 with negative exponents (exponent gradient -inf)", "pow",
+     {"a": torch.tensor([0.0, 0.0, 0.0, 0.0, 2.0], dtype=DT), "b": torch.tensor([-1.0, -0.5, -2.0, 0.5, -1.0], dtype=DT)},
+     torch.pow)
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/ops.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, separators=(",", ":")))
 print(f"wrote {path} ({len(cases)} cases, {len(set(c['op'] for c in cases))} ops, {path.stat().st_size} bytes)")
