@@ -1,0 +1,173 @@
+/**
+ * The JavaScript side of the WebAssembly GEMM (assembly/gemm.ts): copies the operands into the
+ * module's memory, runs the kernel over all of C (or hands blocks of C to threads through a
+ * `GemmRunner`), copies C back. Float64 operands and tiny products go to the reference.
+ */
+import { gemm as referenceGemm } from '../reference/gemm.js';
+import type { FloatArray, Kernels } from '../types.js';
+import type { Arena } from './loader.js';
+
+/** The exports of assembly/gemm.ts. Addresses are bytes; sizes and strides are elements. */
+export interface GemmExports {
+  gemm(
+    c: number,
+    a: number,
+    bm: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    rsA: number,
+    csA: number,
+    strideB: number,
+    rsB: number,
+    csB: number,
+    accumulate: number,
+    scratch: number,
+    b0: number,
+    b1: number,
+    i0: number,
+    i1: number,
+    j0: number,
+    j1: number,
+  ): void;
+  gemmScratchBytes(m: number, n: number, k: number): number;
+}
+
+/** One GEMM in the module's memory, ready to run: the arguments of `GemmExports.gemm` up to `accumulate`. */
+export interface GemmCall {
+  c: number;
+  a: number;
+  bm: number;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  strideA: number;
+  rsA: number;
+  csA: number;
+  strideB: number;
+  rsB: number;
+  csB: number;
+  accumulate: boolean;
+}
+
+/** Runs a prepared call: over the whole of C on this thread, or split across threads. */
+export type GemmRunner = (call: GemmCall, arena: Arena) => void;
+
+/**
+ * Below this many multiply-adds (batch·m·n·k) the reference loops win over copying into the
+ * module's memory (measured on the Node 20 test machine: break-even near 8³).
+ */
+export const MIN_WASM_GEMM = 512;
+
+export function singleThreadRunner(exports: GemmExports): GemmRunner {
+  return (call, arena) => {
+    const scratch = arena.alloc(exports.gemmScratchBytes(call.m, call.n, call.k));
+    runBlock(exports, call, scratch, 0, call.batch, 0, call.m, 0, call.n);
+  };
+}
+
+/** Runs C[b0:b1][i0:i1, j0:j1] of a prepared call with the given scratch. */
+export function runBlock(
+  exports: GemmExports,
+  call: GemmCall,
+  scratch: number,
+  b0: number,
+  b1: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+): void {
+  const { c, a, bm, m, n, k, strideA, rsA, csA, strideB, rsB, csB, accumulate } = call;
+  exports.gemm(
+    c,
+    a,
+    bm,
+    m,
+    n,
+    k,
+    strideA,
+    rsA,
+    csA,
+    strideB,
+    rsB,
+    csB,
+    accumulate ? 1 : 0,
+    scratch,
+    b0,
+    b1,
+    i0,
+    i1,
+    j0,
+    j1,
+  );
+}
+
+/**
+ * Copies `batch` matrices of `size` floats, the b-th at b·stride in `from`, into the arena; returns
+ * the address and the stride there. A broadcast (stride 0) or consecutive matrices are one copy.
+ */
+function copyMatrices(arena: Arena, from: Float32Array, batch: number, stride: number, size: number) {
+  if (stride === 0 || batch === 1) return { at: arena.allocF32(size, from), stride: 0 };
+  if (stride === size) return { at: arena.allocF32(batch * size, from), stride };
+  const at = arena.allocF32(batch * size);
+  const view = arena.f32(at, batch * size);
+  for (let b = 0; b < batch; b++) view.set(from.subarray(b * stride, b * stride + size), b * size);
+  return { at, stride: size };
+}
+
+function checkLength(name: string, array: FloatArray, need: number): void {
+  if (array.length < need) {
+    throw new RangeError(`gemm: ${name} must hold at least ${need} elements for these sizes, received ${array.length}`);
+  }
+}
+
+/** The `Kernels.gemm` of a loaded module: float32 in WebAssembly, everything else by the reference. */
+export function wasmGemm(arena: Arena, run: GemmRunner, minWork = MIN_WASM_GEMM): Kernels['gemm'] {
+  return function gemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate) {
+    if (
+      !(out instanceof Float32Array && a instanceof Float32Array && bm instanceof Float32Array) ||
+      batch * m * n * k < minWork ||
+      batch * m * n === 0
+    ) {
+      referenceGemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate);
+      return;
+    }
+    checkLength('a', a, (batch - 1) * strideA + m * k);
+    checkLength('bm', bm, (batch - 1) * strideB + k * n);
+    checkLength('out', out, batch * m * n);
+    // A broadcast B under consecutive untransposed A matrices is one taller product:
+    // [batch·m, k] · [k, n] (a linear layer over a batch), with out laid out the same way.
+    if (strideB === 0 && !transA && strideA === m * k && batch > 1) {
+      m *= batch;
+      batch = 1;
+    }
+    arena.reset();
+    const A = copyMatrices(arena, a, batch, strideA, m * k);
+    const B = copyMatrices(arena, bm, batch, strideB, k * n);
+    const c = arena.allocF32(batch * m * n, accumulate ? out : undefined);
+    // element (i, p) of op(A) at i·rsA + p·csA; element (p, j) of op(B) at p·rsB + j·csB
+    run(
+      {
+        c,
+        a: A.at,
+        bm: B.at,
+        batch,
+        m,
+        n,
+        k,
+        strideA: A.stride,
+        rsA: transA ? 1 : k,
+        csA: transA ? m : 1,
+        strideB: B.stride,
+        rsB: transB ? 1 : n,
+        csB: transB ? k : 1,
+        accumulate,
+      },
+      arena,
+    );
+    out.set(arena.f32(c, batch * m * n));
+  };
+}
