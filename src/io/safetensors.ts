@@ -57,6 +57,8 @@ const WRITE_AS: Record<DType, string> = { float32: 'F32', float64: 'F64', int32:
 /** The reference's limit (MAX_HEADER_SIZE): a larger header is refused before it is read. */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
+/** Nesting allowed in the JSON header: the format uses 3 (header → entry → shape). */
+const MAX_JSON_DEPTH = 16;
 
 export interface SafetensorsEntry {
   name: string;
@@ -252,6 +254,13 @@ function parseHeader(
   if (text[0] !== '{') {
     throw new Error(`${fn}: the JSON header must start with '{' (byte 8), received ${describeChar(text)}`);
   }
+  // a safetensors header nests 3 deep; 100 MB of '{"a":' would cost JSON.parse gigabytes
+  const shape = scanJson(text, MAX_JSON_DEPTH);
+  if (shape.tooDeepAt >= 0) {
+    throw new Error(
+      `${fn}: the JSON header nests deeper than ${MAX_JSON_DEPTH} levels (at header character ${shape.tooDeepAt}); a safetensors header needs 3`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -261,12 +270,17 @@ function parseHeader(
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new Error(`${fn}: the JSON header must be an object, received ${describe(json)}`);
   }
-  const duplicate = findDuplicateKey(text);
-  if (duplicate) {
-    const where = duplicate.parent === null ? 'at the top level' : `in the entry "${duplicate.parent}"`;
-    throw new Error(
-      `${fn}: the JSON header repeats the key "${duplicate.key}" ${where} (header byte ${duplicate.at}); keys must be unique`,
-    );
+  // JSON.parse keeps the last of repeated keys, so the parsed objects hold fewer keys than the
+  // text names exactly when some key repeats; only then find which one (the slower scan)
+  if (countKeys(json) !== shape.keys) {
+    const duplicate = findDuplicateKey(text);
+    const where = !duplicate
+      ? ''
+      : duplicate.parent === null
+        ? ' at the top level'
+        : ` in the entry "${duplicate.parent}"`;
+    const which = duplicate ? ` "${duplicate.key}"${where} (header character ${duplicate.at})` : '';
+    throw new Error(`${fn}: the JSON header repeats the key${which}; keys must be unique`);
   }
 
   const bufferSize = fileSize - 8 - n;
@@ -452,43 +466,113 @@ export function halfToFloat(h: number): number {
 }
 
 /**
+ * One pass over JSON text, safe on any text: where brackets outside strings first nest deeper
+ * than `limit` (or -1), and how many object keys it names (the colons outside strings).
+ */
+function scanJson(text: string, limit: number): { tooDeepAt: number; keys: number } {
+  let depth = 0;
+  let keys = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x3a) {
+      keys++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return { tooDeepAt: i, keys };
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return { tooDeepAt: -1, keys };
+}
+
+/** Own keys of every object in a parsed JSON value (nested at most MAX_JSON_DEPTH deep). */
+function countKeys(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countKeys(v);
+    return n;
+  }
+  // for-in allocates nothing (Object.values would build an array per object)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
+    n += typeof v === 'object' && v !== null ? 1 + countKeys(v) : 1;
+  }
+  return n;
+}
+
+/**
  * The first key repeated within one JSON object, at any depth. `text` must be valid JSON
- * (JSON.parse accepted it), so strings, braces and commas are all this needs to track.
+ * (JSON.parse accepted it) nested at most MAX_JSON_DEPTH deep, so strings, brackets and commas
+ * are all this needs to track. Allocation per key is one string: a header of a million
+ * tensors must not cost a million Sets.
  */
 function findDuplicateKey(text: string): { key: string; parent: string | null; at: number } | null {
-  // one frame per open container: its keys so far (null for arrays) and the key it is the value of
-  const frames: { keys: Set<string> | null; name: string | null; last: string | null }[] = [];
+  // one frame per open container, reused: its keys so far and the key it is the value of
+  const frames = Array.from({ length: MAX_JSON_DEPTH + 1 }, () => new KeyList());
+  let depth = -1;
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       let j = i + 1;
-      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      let escaped = false;
+      for (; j < text.length && text.charCodeAt(j) !== 0x22; j++) {
+        if (text.charCodeAt(j) === 0x5c) {
+          escaped = true;
+          j++; // skip the escaped character, which may be a quote
+        }
+      }
       if (expectKey) {
-        const frame = frames[frames.length - 1];
-        const key = JSON.parse(text.slice(i, j + 1)) as string; // decodes escapes: "a" and "\u0061" collide
-        if (frame.keys!.has(key)) return { key, parent: frame.name, at: i };
-        frame.keys!.add(key);
-        frame.last = key;
+        // decode escapes only where there are some: "a" and "\u0061" must collide
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        const frame = frames[depth];
+        if (!frame.add(key)) return { key, parent: frame.name, at: i };
         expectKey = false;
       }
       i = j;
     } else if (c === 0x7b || c === 0x5b) {
-      const parent = frames[frames.length - 1];
-      frames.push({
-        keys: c === 0x7b ? new Set() : null,
-        name: parent ? (parent.keys ? parent.last : parent.name) : null,
-        last: null,
-      });
+      const parent = depth >= 0 ? frames[depth] : null;
+      frames[++depth].reset(c === 0x7b, parent ? (parent.isObject ? parent.last : parent.name) : null);
       expectKey = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {
-      frames.pop();
+      depth--;
       expectKey = false;
     } else if (c === 0x2c) {
-      expectKey = frames[frames.length - 1].keys !== null;
+      expectKey = frames[depth].isObject;
     }
   }
   return null;
+}
+
+/** The keys of one JSON object: a short list (entries have 3) until it grows, then a Set. */
+class KeyList {
+  isObject = false;
+  name: string | null = null;
+  last: string | null = null;
+  private list: string[] = [];
+  private set: Set<string> | null = null;
+
+  reset(isObject: boolean, name: string | null): void {
+    this.isObject = isObject;
+    this.name = name;
+    this.last = null;
+    this.list.length = 0;
+    this.set = null;
+  }
+
+  /** False if `key` was already there. */
+  add(key: string): boolean {
+    this.last = key;
+    if (this.set) return this.set.size !== this.set.add(key).size;
+    if (this.list.includes(key)) return false;
+    this.list.push(key);
+    if (this.list.length > 16) this.set = new Set(this.list);
+    return true;
+  }
 }
 
 // ---------------------------------------------------------------- helpers
@@ -501,7 +585,9 @@ function isSize(d: unknown): d is number {
 
 /** Set a key as an own property, even "__proto__" (plain assignment would change the prototype). */
 function define<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Order by Unicode code point, i.e. by UTF-8 bytes as the reference (Rust strings) sorts. */

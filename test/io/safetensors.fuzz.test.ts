@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { type DType, Tensor } from '../../src/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/index.js';
 
-const RUNS = { roundTrip: 1500, layouts: 1500, mutations: 3500, randomBytes: 1500, headers: 2500 }; // 10,500 cases
+const RUNS = { roundTrip: 1500, layouts: 1500, mutations: 3500, randomBytes: 1500, headers: 2500, duplicates: 1000 }; // 11,500 cases
 
 const wellFormed = (s: string) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
 const name = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => wellFormed(s) && s !== '__metadata__');
@@ -232,5 +232,36 @@ test(`headers with adversarial values decode validly or throw our Error (${RUNS.
       decodeOrReject(bytes);
     }),
     { numRuns: RUNS.headers },
+  );
+});
+
+// Repeated keys, which JSON.parse would silently collapse: names from a tiny alphabet, each
+// written raw or with \u escapes, at the top level or as a repeated field inside an entry.
+const escapedKey = (k: string, escape: boolean) =>
+  escape ? `"${[...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"` : JSON.stringify(k);
+const duplicateCase = fc.record({
+  names: fc.array(fc.record({ name: fc.constantFrom('a', 'b', 'ab', 'ba'), escape: fc.boolean() }), { maxLength: 5 }),
+  repeatField: fc.option(fc.constantFrom('dtype', 'shape', 'data_offsets')),
+});
+
+test(`repeated keys are found however they are spelled (${RUNS.duplicates} cases)`, () => {
+  fc.assert(
+    fc.property(duplicateCase, ({ names, repeatField }) => {
+      const fields = (i: number) => {
+        const base = `"dtype":"U8","shape":[1],"data_offsets":[${i},${i + 1}]`;
+        const extra = { dtype: '"dtype":"U8"', shape: '"shape":[1]', data_offsets: `"data_offsets":[${i},${i + 1}]` };
+        return i === 0 && repeatField ? `${base},${extra[repeatField]}` : base;
+      };
+      const json = `{${names.map((n, i) => `${escapedKey(n.name, n.escape)}:{${fields(i)}}`).join(',')}}`;
+      const text = new TextEncoder().encode(json);
+      const bytes = new Uint8Array(8 + text.length + names.length);
+      new DataView(bytes.buffer).setUint32(0, text.length, true);
+      bytes.set(text, 8);
+      const repeated =
+        new Set(names.map((n) => n.name)).size < names.length || (repeatField !== null && names.length > 0);
+      if (repeated) assert.throws(() => decodeSafetensors(bytes), /repeats the key "[a-z_]+" .*keys must be unique/);
+      else assert.equal(Object.keys(decodeSafetensors(bytes).tensors).length, names.length);
+    }),
+    { numRuns: RUNS.duplicates },
   );
 });
