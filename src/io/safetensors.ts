@@ -144,6 +144,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerBytes = json.length + ((8 - (json.length % 8)) % 8); // the reference pads to 8 with spaces
+  if (headerBytes > SAFETENSORS_MAX_HEADER_BYTES) {
+    throw new Error(
+      `${fn}: the JSON header would be ${headerBytes} bytes, expected at most ${SAFETENSORS_MAX_HEADER_BYTES} (readers refuse more)`,
+    );
+  }
 
   const out = new Uint8Array(8 + headerBytes + offset);
   const view = new DataView(out.buffer);
@@ -247,7 +252,10 @@ function parseHeader(
   let text: string;
   try {
     // ignoreBOM keeps a byte-order mark in the text, so it fails the '{' check below as in the reference
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
+    const raw = bytes.subarray(8, 8 + n);
+    // TextDecoder refuses views of shared memory (browsers): decode a private copy of those
+    const input = raw.buffer instanceof ArrayBuffer ? raw : raw.slice();
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
   } catch {
     throw new Error(`${fn}: the JSON header (bytes 8-${8 + n}) is not valid UTF-8`);
   }

@@ -71,6 +71,22 @@ test('round trip of every dtype we write, with metadata; tensors sorted by size 
   assert.deepEqual(encodeSafetensors(back, metadata), bytes);
 });
 
+test('a tensor viewing part of a larger array writes only its own elements', () => {
+  const whole = new Float64Array([9, 1, 2, 3, 9]);
+  const t = new Tensor(whole.subarray(1, 4), [3]);
+  assert.deepEqual(Array.from(decodeSafetensors(encodeSafetensors({ t })).tensors.t.data), [1, 2, 3]);
+});
+
+test('bytes in shared memory decode like any others', () => {
+  const bytes = encodeSafetensors({ w: f32(1, 2) }, { k: 'v' });
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  const { tensors, metadata } = decodeSafetensors(shared);
+  assert.deepEqual(Array.from(tensors.w.data), [1, 2]);
+  assert.deepEqual(metadata, { k: 'v' });
+  assert.ok(tensors.w.data.buffer instanceof ArrayBuffer);
+});
+
 test('a bool tensor holding bytes other than 0/1 is written as 0/1', () => {
   const t = new Tensor(new Uint8Array([0, 2, 255]), [3]);
   assert.deepEqual(Array.from(decodeSafetensors(encodeSafetensors({ t })).tensors.t.data), [0, 1, 1]);
