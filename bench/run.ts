@@ -7,13 +7,17 @@
  *   npm run bench -- --no-peers            attend only
  *   npm run bench -- --write / --no-write  force writing docs/benchmarks.md or not (default: full runs write)
  *   npm run bench -- --threads 2           threads of attend's threaded WebAssembly backend
+ *   npm run bench -- --relaxed             let V8 validate relaxed SIMD (Node 20 needs the flag; Node 22 has it on),
+ *                                          so attend's WebAssembly backends may pick their FMA variant
  *
  * Every attend backend found is measured (bench/backends.ts), then each peer in its own process
  * (bench/peers.ts). Timing: bench/timing.ts. Cases: bench/cases.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { attendRunnable } from './attend-cases.js';
 import { type AttendBackend, attendBackends } from './backends.js';
 import { type CaseSpec, type Group, buildCases, peerRequest } from './cases.js';
@@ -36,10 +40,11 @@ interface Args {
   peers: boolean;
   write: boolean | null;
   threads: number;
+  relaxed: boolean;
 }
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--only gemm,attention,block] [--no-peers] [--write|--no-write] [--threads N]';
+  'usage: npm run bench -- [--quick] [--only gemm,attention,block] [--no-peers] [--write|--no-write] [--threads N] [--relaxed]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -48,12 +53,14 @@ function parseArgs(argv: string[]): Args {
     peers: true,
     write: null,
     threads: Math.max(2, Math.min(cpus().length, 2)),
+    relaxed: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--quick') a.quick = true;
     else if (flag === '--no-peers') a.peers = false;
+    else if (flag === '--relaxed') a.relaxed = true;
     else if (flag === '--write') a.write = true;
     else if (flag === '--no-write') a.write = false;
     else if (flag === '--threads') a.threads = Number(value());
@@ -184,6 +191,8 @@ async function main(): Promise<void> {
     ? { seconds: 0.5, minRuns: 2, maxRuns: 20, maxSingleSec: 6 }
     : { seconds: 2, minRuns: 3, maxRuns: 50, maxSingleSec: 25 };
 
+  // Before any WebAssembly is compiled: V8 reads the flag when it validates a module.
+  if (args.relaxed) setFlagsFromString('--experimental-wasm-relaxed-simd');
   const backends = await attendBackends(args.threads, log);
   log(`attend backends: ${backends.map((b) => `${b.label} (kernels().name = '${b.kernelName}')`).join(', ')}`);
   const columns: Column[] = [];
@@ -242,10 +251,27 @@ async function main(): Promise<void> {
     ...(args.peers ? peers.map(peerDescription) : ['peers: not run (--no-peers)']),
   ];
   const missing: string[] = [];
-  if (!backends.some((b) => /wasm/.test(b.label))) {
+  const wasm = backends.filter((b) => /wasm/.test(b.label));
+  if (wasm.length === 0) {
     missing.push(
-      "attend's WebAssembly backends (`createWasmKernels()`, `createThreadedWasmKernels()`) were not available when this was generated; the bench picks them up when they land.",
+      "attend's WebAssembly backend (`createWasmKernels()`, src/kernels/wasm) was not available when this was generated; the bench adds its column when it lands.",
     );
+  }
+  if (!wasm.some((b) => b.threads > 1)) {
+    missing.push(
+      "attend's threaded WebAssembly backend (`createThreadedWasmKernels()`, src/node/threads.ts) was not available when this was generated; the bench adds an `attend wasm ×2` column when it lands.",
+    );
+  }
+  for (const b of wasm) {
+    const own = new Set(b.implemented);
+    const borrowed = ['gemm', 'attentionForward', 'attentionBackward', 'layerNormForward', 'softmaxForward'].filter(
+      (k) => !own.has(k),
+    );
+    if (borrowed.length) {
+      missing.push(
+        `${b.label} ('${b.kernelName}') has no ${borrowed.join(', ')} of its own: those rows run the reference kernels (e.g. the fused attention rows).`,
+      );
+    }
   }
   const md = [
     '# Benchmarks',
@@ -286,6 +312,7 @@ async function main(): Promise<void> {
     ...(missing.length ? ['## Missing', '', ...missing.map((m) => `- ${m}`), ''] : []),
   ].join('\n');
   const path = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, md);
   console.log(`wrote ${path}`);
 }
