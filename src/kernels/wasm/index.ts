@@ -4,10 +4,10 @@
  * importing this file installs nothing. The threaded variant lives in src/node/threads.ts.
  */
 import type { Kernels } from '../types.js';
-import { MIN_WASM_GEMM, singleThreadRunner, wasmGemm, type GemmExports } from './gemm.js';
+import { singleThreadRunner, wasmGemm, type GemmExports } from './gemm.js';
 import * as gemmWasm from './gemm.generated.js';
 import { Arena, instantiate } from './loader.js';
-import { MIN_WASM_ROWWISE, singleThreadRows, wasmRowwise, type RowwiseExports } from './rowwise.js';
+import { singleThreadRows, wasmRowwise, type RowwiseExports } from './rowwise.js';
 import * as rowwiseWasm from './rowwise.generated.js';
 
 export type WasmKernels = Partial<Kernels> & { name: string };
@@ -32,7 +32,7 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const rowsArena = new Arena(rows.memory, rows.heapBase);
   return {
     name: gemm.variant === 'simd' ? 'wasm-simd' : 'wasm-relaxed-simd',
-    gemm: wasmGemm(gemmArena, singleThreadRunner(gemm.exports), small ? MIN_WASM_GEMM : 1),
-    ...wasmRowwise(rows.exports, rowsArena, singleThreadRows(rows.exports), small ? MIN_WASM_ROWWISE : 1),
+    gemm: wasmGemm(gemmArena, singleThreadRunner(gemm.exports), small),
+    ...wasmRowwise(rows.exports, rowsArena, singleThreadRows(rows.exports), small),
   };
 }

@@ -50,9 +50,10 @@ export type RowRunner = (kernel: RowKernel, args: number[], rows: number, cols: 
 
 /**
  * Below this many elements the reference loops win over the copies in and out (measured on the
- * Node 20 test machine, softmax: break-even near 64 elements).
+ * Node 20 test machine: softmax breaks even near 32–64 elements, layer norm near 128–256).
  */
-export const MIN_WASM_ROWWISE = 64;
+export const MIN_WASM_SOFTMAX = 64;
+export const MIN_WASM_LAYERNORM = 256;
 
 export function singleThreadRows(exports: RowwiseExports): RowRunner {
   return (kernel, args, rows) => {
@@ -75,7 +76,7 @@ export function wasmRowwise(
   exports: RowwiseExports,
   arena: Arena,
   run: RowRunner,
-  minSize = MIN_WASM_ROWWISE,
+  smallFallback = true,
 ): Pick<
   Kernels,
   | 'softmaxForward'
@@ -85,7 +86,8 @@ export function wasmRowwise(
   | 'layerNormForward'
   | 'layerNormBackward'
 > {
-  const small = (rows: number, cols: number) => rows * cols < minSize || rows * cols === 0;
+  const small = (rows: number, cols: number, min = MIN_WASM_SOFTMAX) =>
+    rows * cols === 0 || (smallFallback && rows * cols < min);
   /** Copies `x` (f32, first `length`) into the arena; null stays 0, the kernels' "absent". */
   const put = (x: FloatArray | null, length: number, copy = true): number =>
     x === null ? 0 : arena.allocF32(length, copy ? (x as Float32Array) : undefined);
@@ -135,7 +137,7 @@ export function wasmRowwise(
       else binary('logSoftmaxBackward', dx, dy, y, rows, cols);
     },
     layerNormForward(out, mean, rstd, x, weight, bias, rows, cols, eps) {
-      if (!allF32(out, mean, rstd, x, weight, bias) || small(rows, cols)) {
+      if (!allF32(out, mean, rstd, x, weight, bias) || small(rows, cols, MIN_WASM_LAYERNORM)) {
         layerNormForward(out, mean, rstd, x, weight, bias, rows, cols, eps);
         return;
       }
@@ -160,7 +162,7 @@ export function wasmRowwise(
       get(rstd, rstdAt, rows);
     },
     layerNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, rows, cols) {
-      if (!allF32(dx, dweight, dbias, dy, x, mean, rstd, weight) || small(rows, cols)) {
+      if (!allF32(dx, dweight, dbias, dy, x, mean, rstd, weight) || small(rows, cols, MIN_WASM_LAYERNORM)) {
         layerNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, rows, cols);
         return;
       }

@@ -1,0 +1,328 @@
+/**
+ * The WebAssembly backend on several threads (Node only): a persistent pool of worker_threads
+ * over the shared-memory builds of the kernel modules. The main thread copies the operands into
+ * the shared memory once, each worker runs its block of the output, the main thread runs a block
+ * too. A call posts no message: each worker sleeps in Atomics.wait on its own control slot and is
+ * woken by Atomics.notify; the main thread waits the same way for each worker's "done".
+ *
+ * Big GEMMs are split by blocks of C's rows or columns (or by batch), big row-wise kernels by
+ * rows; small calls stay on the main thread, where waking a worker would cost more than it saves.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Kernels } from '../kernels/types.js';
+import { runBlock, wasmGemm, type GemmCall, type GemmExports, type GemmRunner } from '../kernels/wasm/gemm.js';
+import * as gemmWasm from '../kernels/wasm/gemm.generated.js';
+import { Arena, instantiate, type WasmModule } from '../kernels/wasm/loader.js';
+import { wasmRowwise, type RowKernel, type RowRunner, type RowwiseExports } from '../kernels/wasm/rowwise.js';
+import * as rowwiseWasm from '../kernels/wasm/rowwise.generated.js';
+
+export interface ThreadOptions {
+  /** Threads in all, the main thread included. Default min(2, os.availableParallelism()). */
+  threads?: number;
+  /** Send tiny inputs to the reference kernels. Default true; tests turn it off. */
+  smallFallback?: boolean;
+  /** Multiply-adds (GEMM) or elements (row-wise) below which a call stays on the main thread. Tests set 0. */
+  minParallelWork?: number;
+}
+
+/** Below 64³ multiply-adds a GEMM takes ~10 µs: about what waking a worker costs. */
+const MIN_PARALLEL_GEMM = 64 * 64 * 64;
+/** Row-wise kernels are memory-bound and their copies stay on the main thread: only big ones are split. */
+const MIN_PARALLEL_ROWS = 1 << 18;
+
+// One control slot per worker, 128 bytes apart (no two workers on one cache line).
+const SLOT_INTS = 32;
+const MAX_ARGS = 24;
+const SEQ = 0; // main → worker: job number, bumped to wake the worker
+const DONE = 1; // worker → main: number of the last finished job
+const MOD = 2; // module index (−1: exit)
+const FN = 3; // function index in the module's list
+const NARGS = 4;
+const ERROR = 5; // 1 when the job threw
+const READY = 6; // 1 once the worker has instantiated its modules
+
+// The worker, as source (eval: true): instantiate every module over its shared memory, then
+// sleep until woken, run the job, report done. Plain JavaScript, so no loader is needed.
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { modules, control, args, slot } = workerData;
+const ctl = new Int32Array(control, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
+const arg = new Float64Array(args, slot * ${MAX_ARGS * 8}, ${MAX_ARGS});
+const abort = () => { throw new Error('WebAssembly kernel aborted'); };
+const fns = modules.map(({ module, memory, names }) => {
+  const exports = new WebAssembly.Instance(module, { env: { memory, abort } }).exports;
+  return names.map((name) => exports[name]);
+});
+Atomics.store(ctl, ${READY}, 1);
+parentPort.postMessage('ready');
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  const mod = ctl[${MOD}];
+  if (mod < 0) break;
+  try {
+    const n = ctl[${NARGS}];
+    const a = new Array(n);
+    for (let i = 0; i < n; i++) a[i] = arg[i];
+    fns[mod][ctl[${FN}]](...a);
+    ctl[${ERROR}] = 0;
+  } catch {
+    ctl[${ERROR}] = 1;
+  }
+  Atomics.store(ctl, ${DONE}, seen);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+const GEMM_FUNCTIONS = ['gemm'] as const;
+const ROW_FUNCTIONS: readonly RowKernel[] = [
+  'softmaxForward',
+  'softmaxBackward',
+  'logSoftmaxForward',
+  'logSoftmaxBackward',
+  'layerNormForward',
+];
+
+/** A job for one thread: `functions[fn]` of module `mod` with these arguments. */
+interface Job {
+  mod: number;
+  fn: number;
+  args: number[];
+}
+
+class Pool {
+  readonly workers: Worker[] = [];
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly seq: number[];
+  private closed = false;
+  /** Jobs run by workers so far. */
+  workerJobs = 0;
+  readonly ready: Promise<void>;
+
+  constructor(
+    workers: number,
+    modules: { module: WebAssembly.Module; memory: WebAssembly.Memory; names: readonly string[] }[],
+  ) {
+    const control = new SharedArrayBuffer(Math.max(1, workers) * SLOT_INTS * 4);
+    const args = new SharedArrayBuffer(Math.max(1, workers) * MAX_ARGS * 8);
+    this.ctl = new Int32Array(control);
+    this.args = new Float64Array(args);
+    this.seq = new Array<number>(workers).fill(0);
+    const started: Promise<void>[] = [];
+    for (let slot = 0; slot < workers; slot++) {
+      // execArgv []: the worker needs no TypeScript loader; V8 flags (relaxed SIMD) are process-wide
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: {
+          modules: modules.map(({ module, memory, names }) => ({ module, memory, names })),
+          control,
+          args,
+          slot,
+        },
+      });
+      // held (ref'd) until it has started, so that awaiting `ready` keeps the process alive;
+      // then unref'd: an idle pool never keeps the process running
+      started.push(
+        new Promise<void>((resolve) => {
+          const done = () => {
+            worker.unref();
+            resolve();
+          };
+          worker.once('message', done);
+          worker.once('error', done);
+          worker.once('exit', done);
+        }),
+      );
+      this.workers.push(worker);
+    }
+    this.ready = Promise.all(started).then(() => undefined);
+  }
+
+  /** Workers that have started and can take a job now (0 once closed). */
+  available(): number {
+    if (this.closed) return 0;
+    let n = 0;
+    while (n < this.workers.length && Atomics.load(this.ctl, n * SLOT_INTS + READY) === 1) n++;
+    return n;
+  }
+
+  /** Runs jobs[1..] on workers 0.. and jobs[0] here (through `local`), and waits for all of them. */
+  run(jobs: Job[], local: (job: Job) => void): void {
+    for (let w = 0; w + 1 < jobs.length; w++) {
+      const job = jobs[w + 1];
+      const base = w * SLOT_INTS;
+      if (job.args.length > MAX_ARGS)
+        throw new RangeError(`threads: at most ${MAX_ARGS} arguments, received ${job.args.length}`);
+      this.ctl[base + MOD] = job.mod;
+      this.ctl[base + FN] = job.fn;
+      this.ctl[base + NARGS] = job.args.length;
+      this.args.set(job.args, w * MAX_ARGS);
+      this.seq[w]++;
+      Atomics.store(this.ctl, base + SEQ, this.seq[w]); // a seq-cst store: the arguments above are visible first
+      Atomics.notify(this.ctl, base + SEQ);
+    }
+    this.workerJobs += jobs.length - 1;
+    let failure: unknown = null;
+    try {
+      local(jobs[0]);
+    } catch (error) {
+      failure = error;
+    }
+    for (let w = 0; w + 1 < jobs.length; w++) {
+      const at = w * SLOT_INTS + DONE;
+      for (let done = Atomics.load(this.ctl, at); done !== this.seq[w]; done = Atomics.load(this.ctl, at)) {
+        Atomics.wait(this.ctl, at, done);
+      }
+      if (this.ctl[w * SLOT_INTS + ERROR] !== 0)
+        failure ??= new Error(`threads: a WebAssembly kernel failed in worker ${w}`);
+    }
+    if (failure) throw failure;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (let w = 0; w < this.workers.length; w++) {
+      const base = w * SLOT_INTS;
+      this.ctl[base + MOD] = -1;
+      Atomics.store(this.ctl, base + SEQ, ++this.seq[w]);
+      Atomics.notify(this.ctl, base + SEQ);
+    }
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/** Splits [0, size) into `parts` ranges, each a multiple of `align` long (but the last). */
+function ranges(size: number, parts: number, align: number): [number, number][] {
+  const step = Math.ceil(size / parts / align) * align;
+  const out: [number, number][] = [];
+  for (let s = 0; s < size; s += step) out.push([s, Math.min(size, s + step)]);
+  return out;
+}
+
+function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number): GemmRunner {
+  return (call: GemmCall, arena: Arena) => {
+    const { batch, m, n, k } = call;
+    const parts = Math.min(1 + pool.available(), batch * Math.max(Math.ceil(m / 4), Math.ceil(n / 8)));
+    if (parts === 1 || batch * m * n * k < minWork) {
+      runBlock(gemm.exports, call, arena.alloc(gemm.exports.gemmScratchBytes(m, n, k)), 0, batch, 0, m, 0, n);
+      return;
+    }
+    // many matrices: whole ones per thread (no packing twice); otherwise blocks of the side of C
+    // with more micro-tiles (4 rows or 8 columns). Each thread packs all of the other operand.
+    let blocks: number[][];
+    if (batch >= 4 * parts) blocks = ranges(batch, parts, 1).map(([b0, b1]) => [b0, b1, 0, m, 0, n]);
+    else if (n >= 2 * m) blocks = ranges(n, parts, 8).map(([j0, j1]) => [0, batch, 0, m, j0, j1]);
+    else blocks = ranges(m, parts, 4).map(([i0, i1]) => [0, batch, i0, i1, 0, n]);
+    const scratchBytes = gemm.exports.gemmScratchBytes(m, n, k);
+    const { c, a, bm, strideA, rsA, csA, strideB, rsB, csB, accumulate } = call;
+    const jobs = blocks.map((block) => ({
+      mod: 0,
+      fn: 0,
+      args: [
+        c,
+        a,
+        bm,
+        m,
+        n,
+        k,
+        strideA,
+        rsA,
+        csA,
+        strideB,
+        rsB,
+        csB,
+        accumulate ? 1 : 0,
+        arena.alloc(scratchBytes),
+        ...block,
+      ],
+    }));
+    pool.run(jobs, (job) => (gemm.exports.gemm as (...args: number[]) => void)(...job.args));
+  };
+}
+
+function threadedRows(pool: Pool, rows: WasmModule<RowwiseExports>, minWork: number): RowRunner {
+  return (kernel, args, count, cols) => {
+    const parts = Math.min(1 + pool.available(), count);
+    const fn = rows.exports[kernel] as (...args: number[]) => void;
+    if (parts === 1 || count * cols < minWork) {
+      fn(...args, 0, count);
+      return;
+    }
+    const jobs = ranges(count, parts, 1).map(([r0, r1]) => ({
+      mod: 1,
+      fn: ROW_FUNCTIONS.indexOf(kernel),
+      args: [...args, r0, r1],
+    }));
+    pool.run(jobs, (job) => fn(...job.args));
+  };
+}
+
+interface State {
+  pool: Pool;
+  threads: number;
+  gemm: WasmModule<GemmExports>;
+  rows: WasmModule<RowwiseExports>;
+}
+let state: State | null = null;
+
+function start(threads: number): State | null {
+  if (state && state.threads === threads) return state;
+  void closeThreads();
+  const gemm = instantiate<GemmExports>(gemmWasm, { shared: true });
+  const rows = instantiate<RowwiseExports>(rowwiseWasm, { shared: true });
+  if (!gemm || !rows) return null;
+  const pool = new Pool(threads - 1, [
+    { module: gemm.module, memory: gemm.memory, names: GEMM_FUNCTIONS },
+    { module: rows.module, memory: rows.memory, names: ROW_FUNCTIONS },
+  ]);
+  state = { pool, threads, gemm, rows };
+  return state;
+}
+
+/**
+ * The WebAssembly kernels on a pool of `threads` threads (the main thread and threads − 1
+ * workers, started now and shared by every backend this returns), or null without WebAssembly
+ * SIMD or shared memory. Until the workers have started (`threadsReady()`), calls run on the
+ * main thread alone.
+ */
+export function createThreadedWasmKernels(options: ThreadOptions = {}): (Partial<Kernels> & { name: string }) | null {
+  const threads = Math.max(1, Math.floor(options.threads ?? Math.min(2, availableParallelism())));
+  const s = start(threads);
+  if (!s) return null;
+  const small = options.smallFallback ?? true;
+  const gemmArena = new Arena(s.gemm.memory, s.gemm.heapBase);
+  const rowsArena = new Arena(s.rows.memory, s.rows.heapBase);
+  return {
+    name: `${s.gemm.variant === 'relaxedShared' ? 'wasm-relaxed-simd' : 'wasm-simd'}-threads-${threads}`,
+    gemm: wasmGemm(gemmArena, threadedGemm(s.pool, s.gemm, options.minParallelWork ?? MIN_PARALLEL_GEMM), small),
+    ...wasmRowwise(
+      s.rows.exports,
+      rowsArena,
+      threadedRows(s.pool, s.rows, options.minParallelWork ?? MIN_PARALLEL_ROWS),
+      small,
+    ),
+  };
+}
+
+/** Resolves once every worker of the current pool has started (at once when there is no pool). */
+export function threadsReady(): Promise<void> {
+  return state ? state.pool.ready : Promise.resolve();
+}
+
+/** The current pool: its size, how many workers have started, how many jobs they have run. */
+export function threadPoolStats(): { threads: number; workersReady: number; workerJobs: number } {
+  if (!state) return { threads: 0, workersReady: 0, workerJobs: 0 };
+  return { threads: state.threads, workersReady: state.pool.available(), workerJobs: state.pool.workerJobs };
+}
+
+/** Stops the workers. Backends made before keep working, on the main thread alone. */
+export async function closeThreads(): Promise<void> {
+  const s = state;
+  state = null;
+  if (s) await s.pool.close();
+}
