@@ -16,6 +16,8 @@ export interface AttendBackend {
   implemented: string[];
   install(): void;
   dispose(): Promise<void>;
+  /** How the thread pool was used (workers started, jobs they ran), when the backend tells. */
+  stats?: () => string;
 }
 
 type Loaded = Kernels & { dispose?: () => unknown; terminate?: () => unknown; close?: () => unknown };
@@ -24,17 +26,23 @@ type Loaded = Kernels & { dispose?: () => unknown; terminate?: () => unknown; cl
 const WASM_MODULES = ['../src/kernels/wasm/index.js', '../src/kernels/wasm/wasm.js'];
 const THREAD_MODULES = ['../src/node/threads.js', '../src/node/index.js'];
 
-async function findExport(paths: readonly string[], name: string): Promise<((...a: unknown[]) => unknown) | null> {
+type Fn = (...a: unknown[]) => unknown;
+
+/** The first of `paths` that loads and exports a function `name`: its exports, or null. */
+async function findModule(paths: readonly string[], name: string): Promise<Record<string, unknown> | null> {
   for (const p of paths) {
     try {
       const mod = (await import(p)) as Record<string, unknown>;
-      const f = mod[name];
-      if (typeof f === 'function') return f as (...a: unknown[]) => unknown;
+      if (typeof mod[name] === 'function') return mod;
     } catch {
       // not there (yet)
     }
   }
   return null;
+}
+
+async function findExport(paths: readonly string[], name: string): Promise<Fn | null> {
+  return ((await findModule(paths, name))?.[name] as Fn | undefined) ?? null;
 }
 
 async function release(k: Loaded): Promise<void> {
@@ -50,7 +58,13 @@ async function release(k: Loaded): Promise<void> {
   }
 }
 
-function wrap(label: string, k: Loaded, threads: number, owned: boolean): AttendBackend {
+function wrap(
+  label: string,
+  k: Loaded,
+  threads: number,
+  owned: boolean,
+  extra: Partial<Pick<AttendBackend, 'dispose' | 'stats'>> = {},
+): AttendBackend {
   return {
     label,
     kernelName: k.name,
@@ -60,6 +74,7 @@ function wrap(label: string, k: Loaded, threads: number, owned: boolean): Attend
     dispose: async () => {
       if (owned) await release(k);
     },
+    ...extra,
   };
 }
 
@@ -83,22 +98,34 @@ export async function attendBackends(threads: number, log: (s: string) => void):
     log('attend wasm: not available yet (no createWasmKernels in src/kernels/wasm)');
   }
 
-  const createThreaded = await findExport(THREAD_MODULES, 'createThreadedWasmKernels');
-  if (createThreaded) {
+  const threadMod = await findModule(THREAD_MODULES, 'createThreadedWasmKernels');
+  if (threadMod) {
+    const create = threadMod.createThreadedWasmKernels as Fn;
     try {
-      // Accept either createThreadedWasmKernels({ threads }) or createThreadedWasmKernels(threads).
-      const k = (await createThreaded({ threads })) as Loaded | null;
-      if (!k) throw new Error('returned null');
-      const t = (k as unknown as { threads?: number }).threads ?? threads;
-      list.push(wrap(`attend wasm ×${t}`, k, t, true));
+      // createThreadedWasmKernels({ threads }) → kernels or null
+      const k = (await create({ threads })) as Loaded | null;
+      if (!k) throw new Error('returned null (no WebAssembly SIMD or shared memory)');
+      // its workers start asynchronously; until they have, calls run on the main thread alone
+      if (typeof threadMod.threadsReady === 'function') await (threadMod.threadsReady as Fn)();
+      const close = threadMod.closeThreads as Fn | undefined;
+      const poolStats = threadMod.threadPoolStats as
+        (() => { threads: number; workersReady: number; workerJobs: number }) | undefined;
+      const t = poolStats ? poolStats().threads || threads : threads;
+      list.push(
+        wrap(`attend wasm ×${t}`, k, t, true, {
+          dispose: async () => {
+            if (close) await close();
+          },
+          stats: poolStats
+            ? () => {
+                const s = poolStats();
+                return `${s.workersReady} worker(s) started, ${s.workerJobs} jobs run on workers`;
+              }
+            : undefined,
+        }),
+      );
     } catch (e) {
-      try {
-        const k = (await createThreaded(threads)) as Loaded | null;
-        if (!k) throw e;
-        list.push(wrap(`attend wasm ×${threads}`, k, threads, true));
-      } catch {
-        log(`attend wasm threads: createThreadedWasmKernels() failed: ${(e as Error).message}`);
-      }
+      log(`attend wasm threads: createThreadedWasmKernels() failed: ${(e as Error).message}`);
     }
   } else {
     log('attend wasm threads: not available yet (no createThreadedWasmKernels in src/node/threads.ts)');

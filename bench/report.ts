@@ -17,6 +17,8 @@ export interface Column {
 export interface Table {
   header: string[];
   rows: string[][];
+  /** Columns of text (left-aligned); the others are figures (right-aligned). */
+  textColumns: number[];
 }
 
 const gflops = (c: CaseSpec, ms: number) => c.flops / ms / 1e6;
@@ -77,7 +79,7 @@ export function summaryTable(cases: readonly CaseSpec[], columns: readonly Colum
     'unit',
     ...columns.map((c) => c.label),
     ...ratioPeers.map((p) => `attend ÷ ${p.label}`),
-    'best attend, % of peak',
+    'best attend: % of peak',
   ];
   const rows = cases.map((c) => {
     const best = bestAttend(columns, c);
@@ -85,7 +87,7 @@ export function summaryTable(cases: readonly CaseSpec[], columns: readonly Colum
     let peak = '–';
     if (best && isTiming(best.o)) {
       const g = gflops(c, best.o.median);
-      peak = `${((100 * g) / PEAK_GFLOPS).toFixed(1)}% of ${PEAK_GFLOPS}`;
+      peak = `${best.col.label.replace(/^attend /, '')}: ${((100 * g) / PEAK_GFLOPS).toFixed(1)}% of ${PEAK_GFLOPS}`;
       if (/wasm/.test(best.col.label))
         peak += ` (${((100 * g) / PEAK_WASM128_GFLOPS).toFixed(0)}% of ${PEAK_WASM128_GFLOPS})`;
     }
@@ -97,7 +99,7 @@ export function summaryTable(cases: readonly CaseSpec[], columns: readonly Colum
       peak,
     ];
   });
-  return { header, rows };
+  return { header, rows, textColumns: [0, 1] };
 }
 
 /** Every measurement: median and min ms, runs, GFLOP/s (matmul FLOPs, see cases.ts). */
@@ -134,7 +136,7 @@ export function detailTable(cases: readonly CaseSpec[], columns: readonly Column
       }
     }
   }
-  return { header, rows };
+  return { header, rows, textColumns: [0, 1, 6] };
 }
 
 /** Fixed-width text for the terminal. */
@@ -145,7 +147,7 @@ export function textTable(t: Table): string {
     r
       .map((x, i) => {
         const pad = ' '.repeat(widths[i] - [...x].length);
-        return i === 0 ? x + pad : pad + x;
+        return t.textColumns.includes(i) ? x + pad : pad + x;
       })
       .join('  ');
   return [line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
@@ -153,6 +155,6 @@ export function textTable(t: Table): string {
 
 export function markdownTable(t: Table): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const align = t.header.map((_, i) => (i < 2 ? '---' : '---:'));
+  const align = t.header.map((_, i) => (t.textColumns.includes(i) ? '---' : '---:'));
   return [t.header, align, ...t.rows].map((r) => `| ${r.map(esc).join(' | ')} |`).join('\n');
 }

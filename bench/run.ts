@@ -179,7 +179,11 @@ async function main(): Promise<void> {
   const log = (s: string) => console.log(s);
   const cpu = cpuModel();
   const loadStart = load();
-  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const envPrefix = process.env.BENCH_OPENBLAS_DIR ? `BENCH_OPENBLAS_DIR=${process.env.BENCH_OPENBLAS_DIR} ` : '';
+  const command = [
+    envPrefix + 'npm run bench',
+    ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+  ].join(' ');
   log(`attend benchmarks — ${started.toISOString()}`);
   log(
     `CPU ${cpu.model} × ${cpus().length}${cpu.avx512 ? ', AVX-512' : ''}; Node ${process.version}; load average ${loadStart}`,
@@ -196,8 +200,13 @@ async function main(): Promise<void> {
   const backends = await attendBackends(args.threads, log);
   log(`attend backends: ${backends.map((b) => `${b.label} (kernels().name = '${b.kernelName}')`).join(', ')}`);
   const columns: Column[] = [];
+  const poolUse = new Map<string, string>();
   for (const b of backends) {
     columns.push({ label: b.label, attend: true, outcomes: await measureAttend(b, cases, budget, log) });
+    if (b.stats) {
+      poolUse.set(b.label, b.stats());
+      log(`  ${b.label}: ${poolUse.get(b.label)}`);
+    }
   }
   backends[0].install(); // the backend kernels() had at start
   for (const b of backends) await b.dispose();
@@ -246,7 +255,8 @@ async function main(): Promise<void> {
         `${b.label}: kernels().name = '${b.kernelName}', ${b.threads} thread${b.threads > 1 ? 's' : ''}` +
         (b.kernelName === 'reference'
           ? ' (plain JavaScript loops, the test oracle)'
-          : `; its own kernels: ${b.implemented.join(', ')}; the others from the reference backend`),
+          : `; its own kernels: ${b.implemented.join(', ')}; the others from the reference backend`) +
+        (poolUse.has(b.label) ? ` (thread pool after the run: ${poolUse.get(b.label)})` : ''),
     ),
     ...(args.peers ? peers.map(peerDescription) : ['peers: not run (--no-peers)']),
   ];
