@@ -19,3 +19,23 @@ export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';
 export * as nn from './nn/index.js';
 export * from './attention/index.js';
 export * from './models/seq2seq/index.js';
+export { encodeSafetensors, decodeSafetensors, inspectSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './io/index.js';
+export type {
+  SafetensorsEntry,
+  SafetensorsHeader,
+  DecodeSafetensorsOptions,
+  InspectSafetensorsOptions,
+} from './io/index.js';
+export { clipGradNorm } from './train/clip.js';
+export { learningRate, scheduleFromName } from './train/schedule.js';
+export type { ScheduleConfig } from './train/schedule.js';
+export { train, initialTrainState, seq2seqLoss } from './train/trainer.js';
+export type { TrainState, TrainerOptions, EvalResult, LogRecord, StopReason } from './train/trainer.js';
+export { packCheckpoint, unpackCheckpoint } from './train/checkpoint.js';
+export type { CheckpointBytes } from './train/checkpoint.js';
+/** Data: CMUdict, vocabularies, tokenisers, BPE, parallel corpora, synthetic tasks, batching. */
+export * as data from './data/index.js';
+/** Metrics: edit distance, PER/WER for G2P, corpus BLEU (sacreBLEU 13a), accuracy. */
+export * as metrics from './metrics/index.js';
+/** Drawing attention maps: terminal, SVG, RGBA raster, overlays on images (plain data in). */
+export * as viz from './viz/index.js';

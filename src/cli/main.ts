@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { MODEL_KINDS } from '../models/seq2seq/factory.js';
 import { runDemo } from './demo.js';
+import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
+import type { TrainCliOptions } from './train-run.js';
 
 function int(name: string) {
   return (v: string) => {
@@ -24,6 +30,101 @@ program
   .option('--json', 'print one JSON object instead of text', false)
   .action((o: { steps: number; seed: number; json: boolean }) => {
     process.exitCode = runDemo(o);
+  });
+
+/** The package version, from the package.json above this file (src/ under tsx, dist/src/ when built). */
+function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'attend') return pkg.version ?? '0.0.0';
+    }
+  }
+  return '0.0.0';
+}
+
+/** Colour for terminal heatmaps: NO_COLOR wins, then COLORTERM, then whether stdout is a terminal. */
+function terminalColor(): 'none' | '256' | 'truecolor' {
+  if (process.env.NO_COLOR || !process.stdout.isTTY) return 'none';
+  return /truecolor|24bit/i.test(process.env.COLORTERM ?? '') ? 'truecolor' : '256';
+}
+
+function positive(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number, received '${v}'`);
+    return n;
+  };
+}
+
+const train = program.command('train').description('train a model (see the subcommands)');
+train
+  .command('g2p')
+  .description('grapheme-to-phoneme on the CMU Pronouncing Dictionary (word → phonemes)')
+  .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default('transformer'))
+  .option('--out <dir>', 'run directory (default runs/g2p-MODEL)')
+  .option('--epochs <n>', 'epochs', int('--epochs'), 30)
+  .option('--batch-size <n>', 'examples per batch', int('--batch-size'), 64)
+  .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))
+  .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
+  .addOption(
+    new Option('--schedule <name>', 'learning-rate schedule')
+      .choices(['inverse-sqrt', 'cosine', 'step', 'constant'])
+      .default('inverse-sqrt'),
+  )
+  .option('--warmup <steps>', 'warmup steps (default: 10 % of the steps, at most 1000)', int('--warmup'))
+  .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', Number, 1)
+  .option('--label-smoothing <eps>', 'label smoothing (default: 0.1 transformer, 0 RNNs)', Number)
+  .option('--weight-decay <x>', 'weight decay', Number, 0)
+  .option('--seed <n>', 'random seed: two runs with one seed are identical', int('--seed'), 1)
+  .option('--time-budget <duration>', 'stop after this much training time, e.g. 30m, 90s, 1h (resumable)')
+  .option('--max-steps <n>', 'stop after this many optimiser steps (resumable)', int('--max-steps'))
+  .option('--patience <n>', 'stop after n epochs without a better dev WER', int('--patience'), 5)
+  .option('--limit-train <n>', 'train on the first n examples only (quick runs)', int('--limit-train'))
+  .option('--dev-words <n>', 'dev words scored after each epoch (default 3000, all)', int('--dev-words'))
+  .option('--resume', 'continue the run in --out from its last checkpoint', false)
+  .option('--force', 'overwrite a run already in --out', false)
+  .option('--no-progress', 'no progress bar')
+  .option('--json', 'print one JSON summary instead of text', false)
+  .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number }) => {
+    const summary = await trainG2P({ ...o, out: o.out ?? join('runs', `g2p-${o.model}`) }, version());
+    if (o.json) console.log(JSON.stringify(summary));
+    else
+      console.log(
+        `attend: ${summary.stopReason} after ${summary.steps} steps, ${summary.epochs} epochs, ${summary.seconds.toFixed(0)} s` +
+          (summary.bestDev !== null
+            ? `; best dev WER ${(100 * summary.bestDev).toFixed(2)} % (epoch ${summary.bestEpoch! + 1})`
+            : '') +
+          `\nnext: attend eval ${summary.out}   |   attend predict ${summary.out} attention`,
+      );
+  });
+
+program
+  .command('eval')
+  .description('score a trained G2P run on the test split: PER, WER, WER by word length')
+  .argument('<run>', 'run directory or .safetensors checkpoint')
+  .addOption(new Option('--split <name>', 'which words').choices(['test', 'dev']).default('test'))
+  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 1)
+  .option('--limit <n>', 'score only the first n words', int('--limit'))
+  .option('--json', 'print the result as JSON', false)
+  .action(async (run: string, o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
+    const result = await evalG2P(run, o);
+    console.log(o.json ? JSON.stringify(result) : formatEval(result));
+  });
+
+program
+  .command('predict')
+  .description('pronounce words with a trained G2P run, and show each alignment')
+  .argument('<run>', 'run directory or .safetensors checkpoint')
+  .argument('<words...>', 'words to pronounce')
+  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 5)
+  .option('--json', 'print the predictions as JSON', false)
+  .action((run: string, words: string[], o: { beam: number; json: boolean }) => {
+    const r = predictG2P(run, words, o);
+    if (o.json) console.log(JSON.stringify(r));
+    else console.log(r.predictions.map((p) => formatPrediction(p, terminalColor())).join('\n\n'));
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -34,8 +34,9 @@ export function packCheckpoint(model: Module, optimizer: Optimizer, state: Train
     });
   }
   return {
-    model: encodeSafetensors(model.stateDict()),
-    optimizer: encodeSafetensors(moments, { optimizer: optimizer.constructor.name }),
+    // each file names its step: files from two different saves are refused, never mixed
+    model: encodeSafetensors(model.stateDict(), { step: String(state.step) }),
+    optimizer: encodeSafetensors(moments, { optimizer: optimizer.constructor.name, step: String(state.step) }),
     state: JSON.stringify({ version: STATE_VERSION, ...state, optimizerStep: opt.step }, null, 2),
   };
 }
@@ -56,9 +57,16 @@ export function unpackCheckpoint(files: CheckpointBytes, model: Module, optimize
   }
   const rng = parsed.rng as { s?: unknown } | undefined;
   if (!rng || typeof rng !== 'object') throw new Error('checkpoint: state.json rng is missing');
-  model.loadStateDict(decodeSafetensors(files.model).tensors);
+  const weights = decodeSafetensors(files.model);
+  const sameStep = (what: string, metadata: Record<string, string>) => {
+    if (metadata.step !== String(parsed.step))
+      throw new Error(`checkpoint: ${what} is from step ${metadata.step}, state.json from step ${String(parsed.step)}`);
+  };
+  sameStep('model.safetensors', weights.metadata);
+  model.loadStateDict(weights.tensors);
   if (optimizer) {
     const { tensors, metadata } = decodeSafetensors(files.optimizer);
+    sameStep('optimizer.safetensors', metadata);
     if (metadata.optimizer !== optimizer.constructor.name)
       throw new Error(
         `checkpoint: optimizer.safetensors holds ${metadata.optimizer} moments, the run uses ${optimizer.constructor.name}`,

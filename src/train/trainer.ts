@@ -132,6 +132,15 @@ export function train(options: TrainerOptions, state: TrainState): TrainState {
     s.elapsedMs = clock() - start;
     s.rng = generator.getState();
     s.finished = reason !== 'time-budget' && reason !== 'max-steps';
+    // a run cut short before its first evaluation still gets a dev score and a best model; the
+    // counters of early stopping are left alone, so a resumed run decides as an uninterrupted one
+    if (!s.finished && s.bestScore === null && options.evaluate && s.step > 0) {
+      model.eval();
+      const r = options.evaluate(s.epoch);
+      generator.setState(s.rng);
+      log({ type: 'eval', step: s.step, epoch: s.epoch, score: r.score, metrics: r.metrics, best: true });
+      checkpoint(s, 'best');
+    }
     log({ type: 'stop', step: s.step, epoch: s.epoch, reason, elapsedMs: s.elapsedMs });
     checkpoint(s, 'stop');
     return s;

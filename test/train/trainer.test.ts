@@ -130,6 +130,11 @@ test('checkpoints refuse a state of another version or an optimiser of another k
     /version must be 1, received 7/,
   );
   assert.throws(() => unpackCheckpoint({ ...bytes, state: '{' }, other.model, other.optimizer), /not valid JSON/);
+  const later = packCheckpoint(s.model, s.optimizer, { ...initialTrainState(s.generator), step: 5 });
+  assert.throws(
+    () => unpackCheckpoint({ ...bytes, model: later.model }, other.model, other.optimizer),
+    /model.safetensors is from step 5, state.json from step 0/,
+  );
 });
 
 test('clipGradNorm scales by maxNorm / norm as torch.nn.utils.clip_grad_norm_', () => {

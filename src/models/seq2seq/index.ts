@@ -6,3 +6,7 @@ export { PlainSeq2Seq, Bahdanau, Luong } from './rnn-models.js';
 export type { RnnSeq2SeqConfig, LuongConfig } from './rnn-models.js';
 export { TransformerSeq2Seq } from './transformer-model.js';
 export type { TransformerSeq2SeqConfig } from './transformer-model.js';
+export { MODEL_KINDS, defaultSpec, createModel } from './factory.js';
+export type { ModelKind, ModelSpec } from './factory.js';
+export { predictSequences } from './predict.js';
+export type { Prediction, PredictOptions } from './predict.js';

@@ -5,9 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
  * work for all of them. Shapes: B batch, S source length, T target length, V target vocabulary.
  * Token ids: 0 pad, 1 BOS, 2 EOS (src/data/vocab.ts).
  */
-export const PAD = 0;
-export const BOS = 1;
-export const EOS = 2;
+export { PAD, BOS, EOS } from '../../data/vocab.js';
 
 export interface Seq2SeqOutput {
   /** [B, T, V] */

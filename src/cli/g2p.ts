@@ -1,0 +1,167 @@
+/**
+ * Grapheme-to-phoneme on CMUdict: `attend train g2p`, `attend eval`, `attend predict`.
+ * The data decisions (split by word, stress kept, alternates all count as correct) are in
+ * src/data/cmudict.ts; the scores (WER, PER) in src/metrics/g2p.ts.
+ */
+import { join } from 'node:path';
+import { type CmudictSplit, type G2PEntry, cmudictEntries, loadCmudict, splitCmudict } from '../data/cmudict.js';
+import { Vocab } from '../data/vocab.js';
+import { scoreG2P, type G2PScores } from '../metrics/g2p.js';
+import { createModel } from '../models/seq2seq/factory.js';
+import { type Prediction, predictSequences } from '../models/seq2seq/predict.js';
+import type { EncoderDecoder } from '../models/seq2seq/types.js';
+import { Generator } from '../tensor/random.js';
+import { renderTerminal } from '../viz/terminal.js';
+import { type TrainCliOptions, type TrainSummary, trainRun } from './train-run.js';
+import { loadRunConfig, loadWeights, resolveRun, writeJson } from './run-dir.js';
+
+export interface G2PDataOptions {
+  /** Use only the first N training examples (after the split): quick runs and tests. */
+  limitTrain?: number;
+  /** Dev words decoded after each epoch (default all 3,000). */
+  devWords?: number;
+}
+
+export async function g2pSplit(): Promise<CmudictSplit> {
+  return splitCmudict(cmudictEntries(await loadCmudict()).entries);
+}
+
+function score(model: EncoderDecoder, entries: readonly G2PEntry[], src: Vocab, tgt: Vocab, beam = 1) {
+  const predictions = predictSequences(
+    model,
+    entries.map((e) => e.graphemes),
+    src,
+    tgt,
+    { beam, batchSize: 256 },
+  );
+  return {
+    predictions,
+    scores: scoreG2P(
+      predictions.map((p) => p.tokens),
+      entries.map((e) => e.pronunciations),
+      entries.map((e) => e.graphemes.length),
+    ),
+  };
+}
+
+export async function trainG2P(o: TrainCliOptions & G2PDataOptions, version: string): Promise<TrainSummary> {
+  const split = await g2pSplit();
+  const train = o.limitTrain ? split.train.slice(0, o.limitTrain) : split.train;
+  // vocabularies from the training data only; the dev and test words may hold unseen symbols (→ UNK)
+  const srcVocab = Vocab.fromTokens(split.train.flatMap((e) => e.source));
+  const tgtVocab = Vocab.fromTokens(split.train.flatMap((e) => e.target));
+  const dev = split.dev.slice(0, o.devWords ?? split.dev.length);
+  return trainRun(
+    o,
+    {
+      task: 'g2p',
+      train: train.map((e) => ({ src: srcVocab.encode(e.source), tgt: tgtVocab.encode(e.target) })),
+      srcVocab,
+      tgtVocab,
+      evaluate: (model) => {
+        const { scores } = score(model, dev, srcVocab, tgtVocab);
+        return { score: scores.wer, metrics: { wer: scores.wer, per: scores.per } };
+      },
+      data: {
+        source: 'cmu-pronouncing-dictionary',
+        split: { train: split.train.length, dev: split.dev.length, test: split.test.length },
+        trainExamplesUsed: train.length,
+        devWordsScored: dev.length,
+      },
+      tokenizer: { source: 'chars', target: 'phonemes' },
+    },
+    version,
+  );
+}
+
+/** A trained run, rebuilt: config, vocabularies and the model with its best weights. */
+export function openRun(runOrCheckpoint: string) {
+  const { dir, weights } = resolveRun(runOrCheckpoint);
+  const config = loadRunConfig(dir);
+  const srcVocab = Vocab.fromJSON(config.srcVocab);
+  const tgtVocab = Vocab.fromJSON(config.tgtVocab);
+  const model = createModel(config.model, new Generator(0));
+  loadWeights(model, weights);
+  model.eval();
+  return { dir, weights, config, srcVocab, tgtVocab, model };
+}
+
+export interface EvalOutput {
+  run: string;
+  weights: string;
+  split: 'test' | 'dev';
+  beam: number;
+  scores: G2PScores;
+  seconds: number;
+  examples: { word: string; predicted: string; references: string[]; correct: boolean }[];
+}
+
+export async function evalG2P(
+  runOrCheckpoint: string,
+  o: { split: 'test' | 'dev'; beam: number; limit?: number },
+): Promise<EvalOutput> {
+  const run = openRun(runOrCheckpoint);
+  if (run.config.task !== 'g2p') throw new Error(`${run.dir} is a ${run.config.task} run, not g2p`);
+  const split = await g2pSplit();
+  const entries = (o.split === 'dev' ? split.dev : split.test).slice(0, o.limit);
+  const t0 = performance.now();
+  const { predictions, scores } = score(run.model, entries, run.srcVocab, run.tgtVocab, o.beam);
+  const out: EvalOutput = {
+    run: run.dir,
+    weights: run.weights,
+    split: o.split,
+    beam: o.beam,
+    scores,
+    seconds: (performance.now() - t0) / 1000,
+    examples: entries.slice(0, 20).map((e, i) => ({
+      word: e.word,
+      predicted: predictions[i].tokens.join(' '),
+      references: e.pronunciations.map((p) => p.join(' ')),
+      correct: e.pronunciations.some((p) => p.join(' ') === predictions[i].tokens.join(' ')),
+    })),
+  };
+  if (o.limit === undefined) writeJson(join(run.dir, 'eval.json'), out);
+  return out;
+}
+
+export function formatEval(e: EvalOutput): string {
+  const s = e.scores;
+  const lines = [
+    `${e.run} on the ${e.split} split (${s.words} words, beam ${e.beam}, ${e.seconds.toFixed(1)} s):`,
+    `  WER ${(100 * s.wer).toFixed(2)} %  (${s.wordErrors} words with an error)`,
+    `  PER ${(100 * s.per).toFixed(2)} %  (${s.phonemeErrors} edits over ${s.referencePhonemes} phonemes)`,
+    '  WER by word length:',
+    ...s.byLength.map(
+      (b) =>
+        `    ${String(b.length).padStart(2)} letters  ${(100 * b.wer).toFixed(1).padStart(5)} %  ${'█'.repeat(Math.round(b.wer * 40))} (${b.words} words)`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+export function predictG2P(
+  runOrCheckpoint: string,
+  words: string[],
+  o: { beam: number },
+): { run: string; predictions: Prediction[] } {
+  const run = openRun(runOrCheckpoint);
+  const sources = words.map((w, i) => {
+    const letters = [...w.toLowerCase()];
+    if (letters.length === 0) throw new Error(`WORD ${i + 1} is empty`);
+    return letters;
+  });
+  return {
+    run: run.dir,
+    predictions: predictSequences(run.model, sources, run.srcVocab, run.tgtVocab, { beam: o.beam }),
+  };
+}
+
+export function formatPrediction(p: Prediction, color: 'none' | '256' | 'truecolor'): string {
+  const head = `${p.source.join('')}  →  ${p.tokens.join(' ')}`;
+  if (!p.attention || p.tokens.length === 0) return head;
+  const map = renderTerminal(
+    { weights: p.attention.slice(0, p.tokens.length), rowLabels: p.tokens, colLabels: p.source },
+    { color, legend: false },
+  );
+  return `${head}\n${map}`;
+}

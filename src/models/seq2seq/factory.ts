@@ -1,0 +1,102 @@
+import type { Module } from '../../nn/module.js';
+import type { Generator } from '../../tensor/random.js';
+import { Bahdanau, Luong, PlainSeq2Seq } from './rnn-models.js';
+import { TransformerSeq2Seq } from './transformer-model.js';
+import type { EncoderDecoder } from './types.js';
+
+export const MODEL_KINDS = ['transformer', 'bahdanau', 'luong', 'seq2seq'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+/**
+ * Everything needed to rebuild a model before loading its weights: saved in a run's
+ * config.json, so `eval`, `predict` and the web page construct the same architecture.
+ */
+export type ModelSpec =
+  | {
+      kind: 'transformer';
+      srcVocab: number;
+      tgtVocab: number;
+      dModel: number;
+      nhead: number;
+      encoderLayers: number;
+      decoderLayers: number;
+      dimFeedforward: number;
+      dropout: number;
+      normFirst: boolean;
+      maxLength: number;
+    }
+  | {
+      kind: 'bahdanau' | 'seq2seq';
+      srcVocab: number;
+      tgtVocab: number;
+      embed: number;
+      hidden: number;
+      layers: number;
+      dropout: number;
+    }
+  | {
+      kind: 'luong';
+      srcVocab: number;
+      tgtVocab: number;
+      embed: number;
+      hidden: number;
+      layers: number;
+      dropout: number;
+      score: 'dot' | 'general' | 'concat';
+      window: 'global' | 'local-m' | 'local-p';
+      D: number;
+    };
+
+/** Sizes that train in minutes on two CPU cores and still learn G2P well. */
+export function defaultSpec(kind: ModelKind, srcVocab: number, tgtVocab: number): ModelSpec {
+  switch (kind) {
+    case 'transformer':
+      return {
+        kind,
+        srcVocab,
+        tgtVocab,
+        dModel: 128,
+        nhead: 4,
+        encoderLayers: 3,
+        decoderLayers: 3,
+        dimFeedforward: 512,
+        dropout: 0.1,
+        normFirst: true,
+        maxLength: 64,
+      };
+    case 'luong':
+      return {
+        kind,
+        srcVocab,
+        tgtVocab,
+        embed: 64,
+        hidden: 192,
+        layers: 2,
+        dropout: 0.1,
+        score: 'general',
+        window: 'global',
+        D: 3,
+      };
+    case 'bahdanau':
+      return { kind, srcVocab, tgtVocab, embed: 64, hidden: 192, layers: 1, dropout: 0.1 };
+    case 'seq2seq':
+      return { kind, srcVocab, tgtVocab, embed: 64, hidden: 192, layers: 2, dropout: 0.1 };
+  }
+  throw new Error(`model: kind must be one of ${MODEL_KINDS.join(', ')}, received '${String(kind)}'`);
+}
+
+export function createModel(spec: ModelSpec, generator: Generator): EncoderDecoder & Module {
+  switch (spec.kind) {
+    case 'transformer':
+      return new TransformerSeq2Seq({ ...spec, generator });
+    case 'bahdanau':
+      return new Bahdanau({ ...spec, generator });
+    case 'seq2seq':
+      return new PlainSeq2Seq({ ...spec, generator });
+    case 'luong':
+      return new Luong({ ...spec, generator });
+  }
+  throw new Error(
+    `model: kind must be one of ${MODEL_KINDS.join(', ')}, received '${String((spec as { kind: unknown }).kind)}'`,
+  );
+}
