@@ -225,7 +225,11 @@ async function main(): Promise<void> {
       peers.push(await runTfjs('cpu', small, args.quick ? 30 : 60));
     }
     for (const p of peers) {
-      log(p.info.available ? `  ${peerDescription(p)}` : `${p.name}: not available`);
+      log(
+        p.info.available
+          ? `  ${peerDescription(p)}`
+          : `${p.name}: not available (${String(p.info.reason ?? '').slice(0, 200)})`,
+      );
       columns.push(peerColumn(p, cases));
     }
   }
