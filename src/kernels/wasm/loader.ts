@@ -156,7 +156,13 @@ export class Arena {
     const at = Math.ceil(this.top / 64) * 64;
     this.top = at + bytes;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top > have) {
+      try {
+        this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      } catch {
+        throw new RangeError(`wasm arena: cannot grow the memory to ${this.top} bytes (has ${have})`);
+      }
+    }
     return at;
   }
 
