@@ -3,9 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MODEL_KINDS } from '../models/seq2seq/factory.js';
+import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/factory.js';
+import { setKernels } from '../kernels/registry.js';
+import { createThreadedWasmKernels } from '../node/threads.js';
 import { runDemo } from './demo.js';
 import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
+import { quickstart } from './quickstart.js';
 import type { TrainCliOptions } from './train-run.js';
 
 function int(name: string) {
@@ -20,7 +23,16 @@ function int(name: string) {
 const program = new Command()
   .name('attend')
   .description('Attention mechanisms for TypeScript: train, run and look inside attention models.')
-  .showHelpAfterError();
+  .version(version())
+  .showHelpAfterError()
+  .hook('preAction', () => {
+    // the CLI uses every core (min(2, cores) by default; ATTEND_THREADS=n to choose);
+    // library users opt in with createThreadedWasmKernels themselves
+    if (process.env.ATTEND_BACKEND === 'reference') return;
+    const threads = process.env.ATTEND_THREADS ? Number(process.env.ATTEND_THREADS) : undefined;
+    const threaded = createThreadedWasmKernels({ threads });
+    if (threaded) setKernels(threaded);
+  });
 
 program
   .command('demo')
@@ -59,11 +71,34 @@ function positive(name: string) {
   };
 }
 
+program
+  .command('start')
+  .description('the main job: train a G2P attention model on CMUdict for a few minutes, evaluate it, draw alignments')
+  .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default('transformer'))
+  .option('--time-budget <duration>', 'training time, e.g. 5m, 90s', '5m')
+  .option('--out <dir>', 'run directory', join('runs', 'start'))
+  .option('--test-words <n>', 'held-out test words to score', int('--test-words'), 2000)
+  .option('--seed <n>', 'random seed', int('--seed'), 1)
+  .option('--json', 'print one JSON object instead of text', false)
+  .action(
+    async (o: {
+      model: ModelKind;
+      timeBudget: string;
+      out: string;
+      testWords: number;
+      seed: number;
+      json: boolean;
+    }) => {
+      await quickstart({ ...o, color: terminalColor() }, version());
+    },
+  );
+
 const train = program.command('train').description('train a model (see the subcommands)');
 train
   .command('g2p')
   .description('grapheme-to-phoneme on the CMU Pronouncing Dictionary (word → phonemes)')
   .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default('transformer'))
+  .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
   .option('--out <dir>', 'run directory (default runs/g2p-MODEL)')
   .option('--epochs <n>', 'epochs', int('--epochs'), 30)
   .option('--batch-size <n>', 'examples per batch', int('--batch-size'), 64)

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchIterator, type EncodedPair } from '../data/batching.js';
 import type { Vocab } from '../data/vocab.js';
-import { type ModelKind, type ModelSpec, createModel, defaultSpec } from '../models/seq2seq/factory.js';
+import { type ModelKind, type ModelSize, type ModelSpec, createModel, defaultSpec } from '../models/seq2seq/factory.js';
 import { Generator } from '../tensor/random.js';
 import { packCheckpoint, unpackCheckpoint } from '../train/checkpoint.js';
 import { Adam, AdamW, type Optimizer, SGD } from '../train/optim.js';
@@ -28,6 +28,7 @@ import {
 
 export interface TrainCliOptions {
   model: string;
+  size: ModelSize;
   out: string;
   epochs: number;
   batchSize: number;
@@ -98,7 +99,7 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
     if (existsSync(statePath) && !o.force)
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
     const kind = o.model as ModelKind;
-    const spec: ModelSpec = defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size);
+    const spec: ModelSpec = defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
     config = {
       task: task.task,
       model: spec,

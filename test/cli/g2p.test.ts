@@ -1,0 +1,100 @@
+// The G2P commands end to end, as a user runs them: train a few steps into a run directory,
+// resume it, evaluate it, predict with it, and get clear errors and exit codes when misused.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const dir = mkdtempSync(join(tmpdir(), 'attend-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const run = join(dir, 'run');
+
+function attend(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tiny = [
+  '--model',
+  'bahdanau',
+  '--size',
+  'small',
+  '--limit-train',
+  '256',
+  '--batch-size',
+  '32',
+  '--dev-words',
+  '16',
+];
+
+test('train g2p writes a resumable run; --resume continues it; eval and predict read it', () => {
+  const first = attend('train', 'g2p', ...tiny, '--max-steps', '3', '--out', run, '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const summary = JSON.parse(first.stdout) as { steps: number; stopReason: string };
+  assert.equal(summary.steps, 3);
+  assert.match(summary.stopReason, /interrupted/);
+  for (const f of [
+    'config.json',
+    'model.safetensors',
+    'optimizer.safetensors',
+    'state.json',
+    'best.safetensors',
+    'log.jsonl',
+  ])
+    assert.ok(existsSync(join(run, f)), `${f} written`);
+
+  const again = attend('train', 'g2p', ...tiny, '--max-steps', '3', '--out', run, '--json');
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a run: pass --resume to continue it or --force/);
+
+  const resumed = attend('train', 'g2p', ...tiny, '--max-steps', '5', '--out', run, '--resume', '--json');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal((JSON.parse(resumed.stdout) as { steps: number }).steps, 5);
+  const state = JSON.parse(readFileSync(join(run, 'state.json'), 'utf8')) as { step: number };
+  assert.equal(state.step, 5);
+  const log = readFileSync(join(run, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string });
+  assert.ok(log.some((r) => r.type === 'eval') && log.filter((r) => r.type === 'stop').length === 2);
+
+  const evaluation = attend('eval', run, '--limit', '10', '--json');
+  assert.equal(evaluation.code, 0, evaluation.stderr);
+  const e = JSON.parse(evaluation.stdout) as { scores: { words: number; wer: number; per: number } };
+  assert.equal(e.scores.words, 10);
+  assert.ok(e.scores.wer >= 0 && e.scores.wer <= 1 && e.scores.per >= 0);
+
+  const predicted = attend('predict', run, 'cat', 'attention', '--beam', '2', '--json');
+  assert.equal(predicted.code, 0, predicted.stderr);
+  const p = JSON.parse(predicted.stdout) as {
+    predictions: { source: string[]; tokens: string[]; attention: number[][] }[];
+  };
+  assert.deepEqual(
+    p.predictions.map((x) => x.source.join('')),
+    ['cat', 'attention'],
+  );
+  for (const x of p.predictions) {
+    assert.equal(x.attention.length, x.tokens.length);
+    for (const row of x.attention) {
+      assert.equal(row.length, x.source.length);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'each row of the alignment sums to 1');
+    }
+  }
+});
+
+test('misuse gets a message naming the problem and a non-zero exit code', () => {
+  const missing = attend('eval', join(dir, 'nowhere'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /run or checkpoint '.*nowhere' does not exist/);
+  const badModel = attend('train', 'g2p', '--model', 'lstm');
+  assert.notEqual(badModel.code, 0);
+  assert.match(badModel.stderr, /'lstm' is invalid.*Allowed choices are transformer, bahdanau, luong, seq2seq/s);
+  const badBudget = attend('train', 'g2p', ...tiny, '--time-budget', 'soon', '--out', join(dir, 'b'));
+  assert.equal(badBudget.code, 1);
+  assert.match(badBudget.stderr, /a duration like 30m, 90s or 1h30m, received 'soon'/);
+});
