@@ -1,4 +1,5 @@
 import { type Kernels, kernels, setKernels } from '../src/index.js';
+import { referenceKernels } from '../src/kernels/reference/index.js';
 
 /**
  * The attend backends the bench can run. The reference backend is always there; the
@@ -78,13 +79,17 @@ function wrap(
   };
 }
 
-/** Every backend available now, in order reference, wasm 1 thread, wasm N threads. */
-export async function attendBackends(threads: number, log: (s: string) => void): Promise<AttendBackend[]> {
-  const initial = kernels() as Loaded;
-  const list: AttendBackend[] = [wrap(`attend ${initial.name}`, initial, 1, false)];
-  // The reference kernels are the registry's default; anything else installed at start-up is listed too.
-  if (initial.name !== 'reference') log(`note: kernels() starts as '${initial.name}', not 'reference'`);
-
+/**
+ * Every backend available now, in order: reference, wasm 1 thread, wasm N threads, and the
+ * backend kernels() starts with if it is none of those. `defaultName` is kernels().name at start.
+ */
+export async function attendBackends(
+  threads: number,
+  log: (s: string) => void,
+): Promise<{ backends: AttendBackend[]; defaultName: string; restore: () => void }> {
+  const initial = kernels() as Loaded; // the registry's default (chosen at the first call)
+  const restore = () => setKernels(initial);
+  const list: AttendBackend[] = [wrap('attend reference', referenceKernels as Loaded, 1, false)];
   const createWasm = await findExport(WASM_MODULES, 'createWasmKernels');
   if (createWasm) {
     try {
@@ -130,5 +135,8 @@ export async function attendBackends(threads: number, log: (s: string) => void):
   } else {
     log('attend wasm threads: not available yet (no createThreadedWasmKernels in src/node/threads.ts)');
   }
-  return list;
+  if (!list.some((b) => b.kernelName === initial.name)) {
+    list.push(wrap(`attend ${initial.name}`, initial, 1, false));
+  }
+  return { backends: list, defaultName: initial.name, restore };
 }
