@@ -7,9 +7,10 @@ import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/fact
 import { setKernels } from '../kernels/registry.js';
 import { createThreadedWasmKernels } from '../node/threads.js';
 import { runDemo } from './demo.js';
-import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
+import { evalG2P, formatEval, formatPrediction, openRun, predictG2P, trainG2P } from './g2p.js';
+import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { quickstart } from './quickstart.js';
-import type { TrainCliOptions } from './train-run.js';
+import type { TrainCliOptions, TrainSummary } from './train-run.js';
 
 function int(name: string) {
   return (v: string) => {
@@ -94,57 +95,109 @@ program
   );
 
 const train = program.command('train').description('train a model (see the subcommands)');
-train
-  .command('g2p')
-  .description('grapheme-to-phoneme on the CMU Pronouncing Dictionary (word → phonemes)')
-  .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default('transformer'))
-  .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
+
+/** The options every seq2seq training command shares. */
+function trainingOptions(cmd: Command, defaultModel: string): Command {
+  return cmd
+    .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default(defaultModel))
+    .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
+    .option('--epochs <n>', 'epochs', int('--epochs'), 30)
+    .option('--batch-size <n>', 'examples per batch', int('--batch-size'), 64)
+    .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))
+    .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
+    .addOption(
+      new Option('--schedule <name>', 'learning-rate schedule')
+        .choices(['inverse-sqrt', 'cosine', 'step', 'constant'])
+        .default('inverse-sqrt'),
+    )
+    .option('--warmup <steps>', 'warmup steps (default: 10 % of the steps, at most 1000)', int('--warmup'))
+    .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', Number, 1)
+    .option('--label-smoothing <eps>', 'label smoothing (default: 0.1 transformer, 0 RNNs)', Number)
+    .option('--weight-decay <x>', 'weight decay', Number, 0)
+    .option('--seed <n>', 'random seed: two runs with one seed are identical', int('--seed'), 1)
+    .option('--time-budget <duration>', 'stop after this much training time, e.g. 30m, 90s, 1h (resumable)')
+    .option('--max-steps <n>', 'stop after this many optimiser steps (resumable)', int('--max-steps'))
+    .option('--patience <n>', 'stop after n epochs without a better dev score', int('--patience'), 5)
+    .option('--dev-words <n>', 'dev examples scored after each epoch (default: all)', int('--dev-words'))
+    .option('--resume', 'continue the run in --out from its last checkpoint', false)
+    .option('--force', 'overwrite a run already in --out', false)
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print one JSON summary instead of text', false);
+}
+
+function printSummary(summary: TrainSummary, json: boolean, metric: string, next: string) {
+  if (json) return console.log(JSON.stringify(summary));
+  console.log(
+    `attend: ${summary.stopReason} after ${summary.steps} steps, ${summary.epochs} epochs, ${summary.seconds.toFixed(0)} s` +
+      (summary.bestDev !== null ? `; best dev ${metric} (epoch ${summary.bestEpoch! + 1})` : '') +
+      `\nnext: ${next}`,
+  );
+}
+
+trainingOptions(
+  train.command('g2p').description('grapheme-to-phoneme on the CMU Pronouncing Dictionary (word → phonemes)'),
+  'transformer',
+)
   .option('--out <dir>', 'run directory (default runs/g2p-MODEL)')
-  .option('--epochs <n>', 'epochs', int('--epochs'), 30)
-  .option('--batch-size <n>', 'examples per batch', int('--batch-size'), 64)
-  .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))
-  .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
-  .addOption(
-    new Option('--schedule <name>', 'learning-rate schedule')
-      .choices(['inverse-sqrt', 'cosine', 'step', 'constant'])
-      .default('inverse-sqrt'),
-  )
-  .option('--warmup <steps>', 'warmup steps (default: 10 % of the steps, at most 1000)', int('--warmup'))
-  .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', Number, 1)
-  .option('--label-smoothing <eps>', 'label smoothing (default: 0.1 transformer, 0 RNNs)', Number)
-  .option('--weight-decay <x>', 'weight decay', Number, 0)
-  .option('--seed <n>', 'random seed: two runs with one seed are identical', int('--seed'), 1)
-  .option('--time-budget <duration>', 'stop after this much training time, e.g. 30m, 90s, 1h (resumable)')
-  .option('--max-steps <n>', 'stop after this many optimiser steps (resumable)', int('--max-steps'))
-  .option('--patience <n>', 'stop after n epochs without a better dev WER', int('--patience'), 5)
   .option('--limit-train <n>', 'train on the first n examples only (quick runs)', int('--limit-train'))
-  .option('--dev-words <n>', 'dev words scored after each epoch (default 3000, all)', int('--dev-words'))
-  .option('--resume', 'continue the run in --out from its last checkpoint', false)
-  .option('--force', 'overwrite a run already in --out', false)
-  .option('--no-progress', 'no progress bar')
-  .option('--json', 'print one JSON summary instead of text', false)
   .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number }) => {
     const summary = await trainG2P({ ...o, out: o.out ?? join('runs', `g2p-${o.model}`) }, version());
-    if (o.json) console.log(JSON.stringify(summary));
-    else
-      console.log(
-        `attend: ${summary.stopReason} after ${summary.steps} steps, ${summary.epochs} epochs, ${summary.seconds.toFixed(0)} s` +
-          (summary.bestDev !== null
-            ? `; best dev WER ${(100 * summary.bestDev).toFixed(2)} % (epoch ${summary.bestEpoch! + 1})`
-            : '') +
-          `\nnext: attend eval ${summary.out}   |   attend predict ${summary.out} attention`,
-      );
+    const wer = `WER ${(100 * (summary.bestDev ?? 0)).toFixed(2)} %`;
+    printSummary(summary, o.json, wer, `attend eval ${summary.out}   |   attend predict ${summary.out} attention`);
+  });
+
+trainingOptions(
+  train
+    .command('translate')
+    .description('translation on your own parallel corpus (Tatoeba/Anki TSV: source<TAB>target[<TAB>attribution])'),
+  'transformer',
+)
+  .requiredOption('--data <file.tsv>', 'the parallel corpus')
+  .addOption(
+    new Option('--tokenizer <kind>', 'how text becomes tokens').choices(['words', 'chars', 'bpe']).default('bpe'),
+  )
+  .option('--bpe-merges <n>', 'merges of the learned subword vocabulary', int('--bpe-merges'), 4000)
+  .option('--reverse', 'swap the columns (Anki files are English first)', false)
+  .option('--out <dir>', 'run directory (default runs/translate-MODEL)')
+  .action((o: TrainCliOptions & TranslateDataOptions & { out?: string }) => {
+    const summary = trainTranslate({ ...o, out: o.out ?? join('runs', `translate-${o.model}`) }, version());
+    const bleu = `BLEU ${(100 - (summary.bestDev ?? 100)).toFixed(2)}`;
+    printSummary(summary, o.json, bleu, `attend eval ${summary.out}   |   attend translate ${summary.out} "TEXT"`);
+  });
+
+program
+  .command('translate')
+  .description('translate text with a trained translate run')
+  .argument('<run>', 'run directory or .safetensors checkpoint')
+  .argument('<texts...>', 'sentences to translate')
+  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 5)
+  .option('--json', 'print the translations as JSON', false)
+  .action((run: string, texts: string[], o: { beam: number; json: boolean }) => {
+    const r = translateTexts(run, texts, o);
+    if (o.json) console.log(JSON.stringify(r));
+    else console.log(r.map((p) => `${p.source.join(' ')}\n  → ${p.text}`).join('\n'));
   });
 
 program
   .command('eval')
-  .description('score a trained G2P run on the test split: PER, WER, WER by word length')
+  .description('score a trained run on its test split: PER, WER and WER by word length (g2p), BLEU (translate)')
   .argument('<run>', 'run directory or .safetensors checkpoint')
   .addOption(new Option('--split <name>', 'which words').choices(['test', 'dev']).default('test'))
   .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 1)
   .option('--limit <n>', 'score only the first n words', int('--limit'))
   .option('--json', 'print the result as JSON', false)
   .action(async (run: string, o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
+    if (openRun(run).config.task === 'translate') {
+      const r = evalTranslate(run, o);
+      const b = r.bleu;
+      console.log(
+        o.json
+          ? JSON.stringify(r)
+          : `${r.run} on the ${r.split} split (${r.sentences} sentences, ${r.seconds.toFixed(1)} s): BLEU ${b.score.toFixed(2)} ` +
+              `(${b.precisions.map((x) => x.toFixed(1)).join('/')}, BP ${b.bp.toFixed(3)}, sacreBLEU 13a)`,
+      );
+      return;
+    }
     const result = await evalG2P(run, o);
     console.log(o.json ? JSON.stringify(result) : formatEval(result));
   });
