@@ -1,4 +1,12 @@
-import { type Arith, type BinaryFn, binary, unary } from '../kernels/reference/elementwise.js';
+import {
+  type Arith,
+  type BinaryFn,
+  type UnaryCode,
+  binary,
+  unary,
+  unaryMath,
+  unaryMathBackward,
+} from '../kernels/reference/elementwise.js';
 import { stridedCopy, stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
 import { type DType, type TypedArray, allocate, isFloat, promote } from '../tensor/dtype.js';
@@ -132,30 +140,29 @@ function unaryOp(name: string, x: Tensor, f: (x: number) => number, df: (x: numb
   });
 }
 
+/** A unary op with its own forward and backward loops (see `unaryMath`). */
+function mathOp(code: UnaryCode, x: Tensor): Tensor {
+  const dtype = isFloat(x.dtype) ? x.dtype : 'float32';
+  const out = allocate(dtype, x.size);
+  unaryMath(code, out, x.data);
+  const y = new Tensor(out, x.shape);
+  return record(y, code, [x], (g) => {
+    const d = allocate(g.dtype, g.size);
+    unaryMathBackward(code, d, g.data, x.data, out);
+    return [new Tensor(d, x.shape)];
+  });
+}
+
 export const neg = (x: Tensor): Tensor =>
-  x.dtype === 'int32'
-    ? binaryForward('neg', x, lift(-1, x), 'mul')
-    : unaryOp(
-        'neg',
-        x,
-        (v) => -v,
-        () => -1,
-      );
-export const exp = (x: Tensor): Tensor => unaryOp('exp', x, Math.exp, (_x, y) => y);
-export const log = (x: Tensor): Tensor => unaryOp('log', x, Math.log, (v) => 1 / v);
-export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, Math.sqrt, (_x, y) => 0.5 / y);
-export const abs = (x: Tensor): Tensor => unaryOp('abs', x, Math.abs, (v) => Math.sign(v)); // sign(0) = 0, as PyTorch
-export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, Math.tanh, (_x, y) => 1 - y * y);
-export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, sigmoidFn, (_x, y) => y * (1 - y));
-// NOTE: written as "v < 0 → 0" and "v ≤ 0 → 0", so NaN fails the test and propagates
-// (relu(NaN) = NaN with gradient 1, and relu(−0) = −0, as PyTorch); still one branch each.
-export const relu = (x: Tensor): Tensor =>
-  unaryOp(
-    'relu',
-    x,
-    (v) => (v < 0 ? 0 : v),
-    (v) => (v <= 0 ? 0 : 1),
-  );
+  x.dtype === 'int32' ? binaryForward('neg', x, lift(-1, x), 'mul') : mathOp('neg', x);
+export const exp = (x: Tensor): Tensor => mathOp('exp', x);
+export const log = (x: Tensor): Tensor => mathOp('log', x);
+export const sqrt = (x: Tensor): Tensor => mathOp('sqrt', x);
+export const abs = (x: Tensor): Tensor => mathOp('abs', x); // d/dx = sign(x), sign(0) = 0 as PyTorch
+export const tanh = (x: Tensor): Tensor => mathOp('tanh', x); // d/dx = 1 − y²
+export const sigmoid = (x: Tensor): Tensor => mathOp('sigmoid', x); // d/dx = y(1 − y)
+// NOTE: relu(NaN) = NaN with gradient 1, and relu(−0) = −0, as PyTorch (see unaryMath)
+export const relu = (x: Tensor): Tensor => mathOp('relu', x);
 
 /**
  * Clamp to [min, max] as PyTorch: min(max(x, lo), hi), so when min > max every value
@@ -173,13 +180,6 @@ export function clamp(x: Tensor, min: number | null, max: number | null): Tensor
     },
     (v) => (v >= lo && v <= hi ? 1 : 0),
   );
-}
-
-function sigmoidFn(v: number): number {
-  // two branches keep exp() from overflowing for large |v|
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
 }
 
 const SQRT1_2 = Math.SQRT1_2;

@@ -105,16 +105,29 @@ export function layerNorm(
 
 /**
  * Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p),
- * so eval (training = false) is the identity. Seeded through the generator.
+ * so eval (training = false) is the identity. Seeded through the generator: one 32-bit draw
+ * per element, dropped when below p·2³² (so P(drop) = p to within 2⁻³²).
  */
 export function dropout(x: Tensor, p: number, training = true, generator?: Generator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], received ${p}`);
   if (!training || p === 0) return x;
-  const g = generator ?? defaultGenerator;
-  const mask = allocate(x.dtype, x.size);
+  const bits = (generator ?? defaultGenerator).fillUint32(new Uint32Array(x.size));
+  const threshold = p * 4294967296;
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < p ? 0 : scale;
-  return mul(x, new Tensor(mask, x.shape));
+  const mask = allocate(x.dtype, x.size); // 0 or scale
+  const out = allocate(x.dtype, x.size);
+  const xd = x.data;
+  for (let i = 0; i < out.length; i++) {
+    const m = bits[i] < threshold ? 0 : scale;
+    mask[i] = m;
+    out[i] = xd[i] * m; // a product, not a select: 0 · ∞ = NaN as in PyTorch
+  }
+  return record(new Tensor(out, x.shape), 'dropout', [x], (g) => {
+    const dx = allocate(g.dtype, g.size);
+    const gd = g.data;
+    for (let i = 0; i < dx.length; i++) dx[i] = gd[i] * mask[i];
+    return [new Tensor(dx, x.shape)];
+  });
 }
 
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -76,14 +76,33 @@ export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): vo
   noGrad(() => backwardPass(root, grad, retainGraph));
 }
 
+/**
+ * prev + g for a tensor reached by several paths. The first sum is a new tensor that this pass
+ * owns; later sums add into it in place. Never in place into a gradient an op returned: an op
+ * may hand back its incoming gradient itself (add does), shared with other inputs.
+ */
+function accumulate(prev: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
+  if (!owned.has(prev) || prev.dtype !== g.dtype || prev.size !== g.size || prev.shape.length !== g.shape.length) {
+    const sum = prev.add(g);
+    owned.add(sum);
+    return sum;
+  }
+  const p = prev.data;
+  const d = g.data;
+  for (let i = 0; i < p.length; i++) p[i] += d[i];
+  return prev;
+}
+
 function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const owned = new Set<Tensor>();
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     const g = grads.get(t);
     grads.delete(t);
     if (!g) continue;
+    owned.delete(g); // from here on g may be shared (an op may pass it through as an input's gradient)
     const fn = t.gradFn;
     if (!fn) {
       t.grad = t.grad ? t.grad.add(g) : g; // a leaf: accumulate, as PyTorch does
@@ -96,12 +115,14 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
       );
     }
     const inputGrads = fn.backward(g);
-    fn.inputs.forEach((input, k) => {
+    const inputs = fn.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k];
       const gi = inputGrads[k];
-      if (!gi || !input.requiresGrad) return;
+      if (!gi || !input.requiresGrad) continue;
       const prev = grads.get(input);
-      grads.set(input, prev ? prev.add(gi) : gi);
-    });
+      grads.set(input, prev ? accumulate(prev, gi, owned) : gi);
+    }
     if (!retainGraph) {
       fn.backward = null;
       fn.inputs = [];

@@ -51,6 +51,32 @@ export class Generator {
     return result;
   }
 
+  /**
+   * Fill `out` with the next out.length values of nextUint32(), the same stream, with the state
+   * held in locals for the loop (a call per element is the cost of dropout masks otherwise).
+   */
+  fillUint32(out: Uint32Array): Uint32Array {
+    let s0 = this.s[0];
+    let s1 = this.s[1];
+    let s2 = this.s[2];
+    let s3 = this.s[3];
+    for (let i = 0; i < out.length; i++) {
+      out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9); // the store wraps to 32 bits
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+    }
+    this.s[0] = s0;
+    this.s[1] = s1;
+    this.s[2] = s2;
+    this.s[3] = s3;
+    return out;
+  }
+
   /** Uniform in [0, 1) with 53 bits of resolution. */
   uniform(): number {
     const hi = this.nextUint32() >>> 5; // 27 bits

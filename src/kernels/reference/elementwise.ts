@@ -12,6 +12,91 @@ export function unary(out: TypedArray, x: TypedArray, f: UnaryFn): void {
   for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
 }
 
+/**
+ * The unary ops a training step runs most, each its own loop: a call through `f` per element
+ * cannot be inlined once `unary` has seen several functions (its call site goes megamorphic).
+ */
+export type UnaryCode = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu';
+
+/** out = f(x) for one of the codes. */
+export function unaryMath(code: UnaryCode, out: TypedArray, x: TypedArray): void {
+  const n = out.length;
+  switch (code) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
+      return;
+    case 'relu':
+      // NOTE: "v < 0 → 0", so NaN fails the test and propagates, and relu(−0) = −0, as PyTorch
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v < 0 ? 0 : v;
+      }
+      return;
+  }
+}
+
+/** dx = dy · f'(x), from x and the forward output y = f(x) (whichever the derivative reads). */
+export function unaryMathBackward(code: UnaryCode, dx: TypedArray, dy: TypedArray, x: TypedArray, y: TypedArray): void {
+  const n = dx.length;
+  switch (code) {
+    case 'neg':
+      for (let i = 0; i < n; i++) dx[i] = -dy[i];
+      return;
+    case 'exp': // (eˣ)' = eˣ = y
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i];
+      return;
+    case 'log': // 1/x
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 / x[i]);
+      return;
+    case 'sqrt': // 1/(2√x) = 0.5/y
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * (0.5 / y[i]);
+      return;
+    case 'abs': // sign(x), sign(0) = 0 as PyTorch
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * Math.sign(x[i]);
+      return;
+    case 'tanh': // 1 − y²
+      for (let i = 0; i < n; i++) {
+        const t = y[i];
+        dx[i] = dy[i] * (1 - t * t);
+      }
+      return;
+    case 'sigmoid': // y(1 − y)
+      for (let i = 0; i < n; i++) {
+        const s = y[i];
+        dx[i] = dy[i] * (s * (1 - s));
+      }
+      return;
+    case 'relu': // "x ≤ 0 → 0": NaN fails the test and passes its gradient, as PyTorch
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * (x[i] <= 0 ? 0 : 1);
+      return;
+  }
+}
+
+/** σ(v); two branches keep exp() from overflowing for large |v|. */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
 export type Arith = 'add' | 'sub' | 'mul' | 'div';
 
 function arithSame(code: Arith, out: TypedArray, a: TypedArray, b: TypedArray): void {
@@ -55,13 +140,6 @@ function arithRow(code: Arith, out: TypedArray, a: TypedArray, b: TypedArray, pe
   }
 }
 
-const ARITH: Record<Arith, BinaryFn> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-};
-
 /**
  * out[idx] = f(a[idx · aStrides], b[idx · bStrides]) over every index of `shape` (out contiguous).
  * `f` is either one of the arithmetic codes or a function.
@@ -83,7 +161,7 @@ export function binary(
     if (a.length === n && period > 0) return arithRow(f, out, a, b, period, false);
     const periodA = trailingPeriod(a, aStrides, shape);
     if (b.length === n && periodA > 0) return arithRow(f, out, b, a, periodA, true);
-    f = ARITH[f];
+    return arithStrided(f, out, a, aStrides, b, bStrides, shape);
   }
   if (a.length === n && b.length === n) {
     for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
@@ -99,6 +177,52 @@ export function binary(
   let ib = 0;
   for (let o = 0; o < n; o += len) {
     for (let j = 0; j < len; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += aStrides[d];
+      ib += bStrides[d];
+      if (idx[d] < shape[d]) break;
+      ia -= idx[d] * aStrides[d];
+      ib -= idx[d] * bStrides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** The general broadcast of an arithmetic op: the odometer below with the op's own inner loops. */
+function arithStrided(
+  code: Arith,
+  out: TypedArray,
+  a: TypedArray,
+  aStrides: readonly number[],
+  b: TypedArray,
+  bStrides: readonly number[],
+  shape: readonly number[],
+): void {
+  const n = out.length;
+  const rank = shape.length;
+  const last = rank - 1;
+  const len = shape[last];
+  const sa = aStrides[last];
+  const sb = bStrides[last];
+  const idx = new Array<number>(rank).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < n; o += len) {
+    switch (code) {
+      case 'add':
+        for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] + b[ib + j * sb];
+        break;
+      case 'sub':
+        for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] - b[ib + j * sb];
+        break;
+      case 'mul':
+        for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] * b[ib + j * sb];
+        break;
+      case 'div':
+        for (let j = 0; j < len; j++) out[o + j] = a[ia + j * sa] / b[ib + j * sb];
+        break;
+    }
     for (let d = last - 1; d >= 0; d--) {
       idx[d]++;
       ia += aStrides[d];

@@ -1,0 +1,78 @@
+// The specialised loops behind the hot ops, each against the plain composition it replaces.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as A from '../../src/index.js';
+
+test('Generator.fillUint32 continues the nextUint32 stream exactly', () => {
+  const a = new A.Generator(11);
+  const b = new A.Generator(11);
+  a.uniform(); // start mid-stream
+  b.uniform();
+  const bulk = a.fillUint32(new Uint32Array(1000));
+  for (let i = 0; i < bulk.length; i++) assert.equal(bulk[i], b.nextUint32(), `value ${i}`);
+  assert.equal(a.nextUint32(), b.nextUint32(), 'the state after the fill');
+});
+
+test('dropout: same seed, same mask; rate near p; survivors scaled by 1/(1 − p); gradient through the mask', () => {
+  const x = A.ones([200, 50]).requiresGrad_();
+  const y1 = A.dropout(x, 0.3, true, new A.Generator(5));
+  const y2 = A.dropout(x, 0.3, true, new A.Generator(5));
+  assert.deepEqual(y1.data, y2.data);
+  let zeros = 0;
+  for (const v of y1.data) {
+    if (v === 0) zeros++;
+    else assert.ok(Math.abs(v - 1 / 0.7) < 1e-6);
+  }
+  assert.ok(Math.abs(zeros / y1.size - 0.3) < 0.02, `drop rate ${zeros / y1.size}`);
+  A.sum(A.mul(y1, 2)).backward();
+  for (let i = 0; i < x.size; i++) assert.ok(Math.abs(x.grad!.data[i] - 2 * y1.data[i]) < 1e-6);
+  assert.ok(A.dropout(x, 1, true).data.every((v) => v === 0));
+});
+
+test('unary ops match their Math functions, forward and backward', () => {
+  const x = A.tensor([-3, -0.5, 0, 0.25, 2, 40, -40], [7], { dtype: 'float64' });
+  const cases: [string, (t: A.Tensor) => A.Tensor, (v: number) => number, (v: number) => number][] = [
+    ['exp', A.exp, Math.exp, Math.exp],
+    ['tanh', A.tanh, Math.tanh, (v) => 1 - Math.tanh(v) ** 2],
+    ['sigmoid', A.sigmoid, (v) => 1 / (1 + Math.exp(-v)), (v) => Math.exp(-v) / (1 + Math.exp(-v)) ** 2],
+    ['relu', A.relu, (v) => Math.max(v, 0), (v) => (v > 0 ? 1 : 0)],
+    ['neg', A.neg, (v) => -v, () => -1],
+  ];
+  for (const [name, f, ref, dref] of cases) {
+    const t = A.tensor(Array.from(x.data), [7], { dtype: 'float64' }).requiresGrad_();
+    const y = f(t);
+    A.sum(y).backward();
+    for (let i = 0; i < 7; i++) {
+      const v = x.data[i];
+      assert.ok(Math.abs(y.data[i] - ref(v)) <= 1e-12 * (1 + Math.abs(ref(v))), `${name}(${v})`);
+      assert.ok(Math.abs(t.grad!.data[i] - dref(v)) <= 1e-12 * (1 + Math.abs(dref(v))), `${name}'(${v})`);
+    }
+  }
+});
+
+test('broadcast arithmetic off the fast patterns matches an explicit loop', () => {
+  const a = A.randn([3, 1, 4], { generator: new A.Generator(1) });
+  const b = A.randn([1, 5, 1], { generator: new A.Generator(2) });
+  for (const [op, f] of [
+    [A.add, (u: number, v: number) => u + v],
+    [A.sub, (u: number, v: number) => u - v],
+    [A.mul, (u: number, v: number) => u * v],
+    [A.div, (u: number, v: number) => u / v],
+  ] as const) {
+    const y = op(a, b);
+    assert.deepEqual(y.shape, [3, 5, 4]);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 5; j++)
+        for (let k = 0; k < 4; k++)
+          assert.equal(y.data[(i * 5 + j) * 4 + k], Math.fround(f(a.data[i * 4 + k], b.data[j])));
+  }
+});
+
+test('a gradient reaching a tensor by three paths is summed without touching the gradients ops passed through', () => {
+  // y = x + x + x·x: add passes its incoming gradient on to both inputs; the sums must be new
+  const x = A.tensor([1, 2, 3], [3], { dtype: 'float64' }).requiresGrad_();
+  const s = A.add(x, x); // both inputs get the same gradient tensor
+  const y = A.add(A.add(s, A.mul(x, x)), s);
+  A.sum(y).backward();
+  assert.deepEqual(Array.from(x.grad!.data), [1 * 4 + 2, 2 * 2 + 4, 3 * 2 + 4]);
+});
