@@ -19,6 +19,10 @@ export type { OptimizerState, SGDOptions, AdamOptions } from './train/optim.js';
 export * as nn from './nn/index.js';
 export * from './attention/index.js';
 export * from './models/seq2seq/index.js';
+export { AttentionClassifier, POOLINGS } from './models/classifier.js';
+export type { ClassifierConfig, Pooling } from './models/classifier.js';
+export { TransformerLanguageModel } from './models/language-model.js';
+export type { LanguageModelConfig } from './models/language-model.js';
 export { encodeSafetensors, decodeSafetensors, inspectSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './io/index.js';
 export type {
   SafetensorsEntry,
