@@ -330,7 +330,7 @@ async function main(): Promise<void> {
     '',
     markdownTable(detail),
     '',
-    ...(missing.length ? ['## Missing', '', ...missing.map((m) => `- ${m}`), ''] : []),
+    ...(missing.length ? ['## Gaps', '', ...missing.map((m) => `- ${m}`), ''] : []),
   ].join('\n');
   const path = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
   mkdirSync(dirname(path), { recursive: true });
