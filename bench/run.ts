@@ -168,7 +168,9 @@ function peerDescription(p: PeerResult): string {
     return (
       `tfjs-wasm ${String(i.version)}: ${String(i.threads)} thread (tfjs turns WebAssembly threads off in Node), ` +
       `SIMD ${i.simd ? 'on' : 'off'}; attention is the explicit formula (tfjs has no fused attention); the block is ` +
-      `written with tfjs-core ops (no trainable multi-head attention in tfjs-core), gradients by tf.variableGrads` +
+      `written with tfjs-core ops (no trainable multi-head attention in tfjs-core), gradients by tf.variableGrads. ` +
+      `Its matMul with a transposed operand, which the matMul gradient uses, was 14–40× slower than without it here ` +
+      `(2048×256×1024, measured apart from this run): that dominates its backward figures` +
       cut
     );
   }
