@@ -1,3 +1,5 @@
+import { kernels } from '../kernels/registry.js';
+import { referenceKernels } from '../kernels/reference/index.js';
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt, sizeOf } from '../tensor/shape.js';
@@ -41,6 +43,11 @@ export interface AttentionOptions extends MaskOptions, ScoreParams {
    * never stores them (O(n) memory per head instead of O(n·m)). Other cases compute as usual.
    */
   needWeights?: boolean;
+  /**
+   * With needWeights false, whether to take the fused kernel: true always (when the case
+   * allows), undefined lets the library choose (see `fusedPays`), false never.
+   */
+  fused?: boolean;
 }
 
 export interface AttentionResult {
@@ -89,7 +96,12 @@ export function attention(
   }
   const window = options.window ?? { type: 'global' };
   if (window.type !== 'global') return windowedAttention(query, key, value, window, options);
-  if (options.needWeights === false && fusable(query, options)) {
+  if (
+    options.needWeights === false &&
+    options.fused !== false &&
+    fusable(query, options) &&
+    (options.fused || fusedPays(query, key))
+  ) {
     const score = options.score ?? 'scaled-dot';
     const causal = options.causal ?? false;
     const output = F.scaledDotProductAttention(query, key, value, {
@@ -105,7 +117,20 @@ export function attention(
   const weights = F.softmax(masked, -1); // α [..., n, m]; a fully masked row is all zeros
   if ((options.mode ?? 'soft') === 'hard') return hardAttention(masked, weights, value, options);
   const dropped = F.dropout(weights, options.dropout ?? 0, options.training ?? true, options.generator);
-  return { output: F.matmul(dropped, value), weights }; // [..., n, dv]
+  return { output: F.matmul(dropped, value), weights: options.needWeights === false ? null : weights }; // [..., n, dv]
+}
+
+/**
+ * Whether to take the fused kernel. It never stores the n×m weights, but the reference fused
+ * kernel is plain scalar loops, far slower than the composed path's GEMMs: take it only when a
+ * backend brings its own fused kernel, or when the weights would be too large to hold
+ * (more than 2²⁶ values, 256 MB in float32).
+ */
+function fusedPays(query: Tensor, key: Tensor): boolean {
+  if (kernels().attentionForward !== referenceKernels.attentionForward) return true;
+  const n = query.shape[query.ndim - 2];
+  const m = key.shape[key.ndim - 2];
+  return (query.size / query.shape[query.ndim - 1]) * m > 2 ** 26 || n * m > 2 ** 26;
 }
 
 /** Whether the fused kernel computes exactly what the composed path would. */
