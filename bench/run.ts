@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): Args {
     groups: new Set<Group>(['gemm', 'attention', 'block']),
     peers: true,
     write: null,
-    threads: Math.max(2, Math.min(cpus().length, 2)),
+    threads: 2,
     relaxed: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     for (const p of peers) {
       log(
         p.info.available
-          ? `  ${peerDescription(p)}`
+          ? `  ${peerDescription(p).replace(/\*\*/g, '')}`
           : `${p.name}: not available (${String(p.info.reason ?? '').slice(0, 200)})`,
       );
       columns.push(peerColumn(p, cases));
