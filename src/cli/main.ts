@@ -9,6 +9,7 @@ import { createThreadedWasmKernels } from '../node/threads.js';
 import { runDemo } from './demo.js';
 import { evalG2P, formatEval, formatPrediction, openRun, predictG2P, trainG2P } from './g2p.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
+import { registerExperimentCommands } from './experiment.js';
 import { quickstart } from './quickstart.js';
 import type { TrainCliOptions, TrainSummary } from './train-run.js';
 
@@ -214,6 +215,8 @@ program
     if (o.json) console.log(JSON.stringify(r));
     else console.log(r.predictions.map((p) => formatPrediction(p, terminalColor())).join('\n\n'));
   });
+
+registerExperimentCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`attend: ${e instanceof Error ? e.message : String(e)}`);
