@@ -21,16 +21,11 @@ export function saveSafetensors(
   writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }
 
-/** The tensors of a safetensors file (a path, or its bytes), ready for `loadStateDict`. */
+/**
+ * The tensors and the `__metadata__` strings of a safetensors file (a path, or its bytes):
+ * `model.loadStateDict(loadSafetensors(path).tensors)`.
+ */
 export function loadSafetensors(
-  pathOrBytes: string | Uint8Array,
-  options?: DecodeSafetensorsOptions,
-): Record<string, Tensor> {
-  return loadSafetensorsWithMetadata(pathOrBytes, options).tensors;
-}
-
-/** The tensors and the `__metadata__` strings of a safetensors file (a path, or its bytes). */
-export function loadSafetensorsWithMetadata(
   pathOrBytes: string | Uint8Array,
   options?: DecodeSafetensorsOptions,
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
@@ -56,3 +51,6 @@ export function inspectSafetensorsFile(path: string, options?: DecodeSafetensors
     throw new Error(`${(e as Error).message} (in ${path})`, { cause: e });
   }
 }
+
+/** The same as loadSafetensors (kept for the name it had first). */
+export const loadSafetensorsWithMetadata = loadSafetensors;

@@ -56,7 +56,7 @@ test('every dtype of a file written by hand in Python, at unaligned offsets, rea
 });
 
 test('torch.nn.MultiheadAttention weights load into ours and give PyTorch’s output (1e-5)', () => {
-  const t = loadSafetensors(fixture('torch_mha.safetensors'));
+  const t = loadSafetensors(fixture('torch_mha.safetensors')).tensors;
   const state = Object.fromEntries(Object.entries(t).filter(([k]) => !/^(input|output)\./.test(k)));
   assert.deepEqual(Object.keys(state).sort(), ['in_proj_bias', 'in_proj_weight', 'out_proj.bias', 'out_proj.weight']);
   const mha = new nn.MultiheadAttention(8, 2, { generator: new Generator(0) });
@@ -89,14 +89,14 @@ test('a module’s stateDict saved to a file loads into a fresh module with iden
     assert.deepEqual(fs.readdirSync(dir), ['linear.safetensors']);
     const fresh = new nn.Linear(5, 3, { generator: new Generator(8) });
     assert.notDeepEqual(Array.from(fresh.weight.data), Array.from(linear.weight.data));
-    fresh.loadStateDict(loadSafetensors(path));
+    fresh.loadStateDict(loadSafetensors(path).tensors);
     assert.deepEqual(Array.from(fresh.weight.data), Array.from(linear.weight.data));
     assert.deepEqual(Array.from(fresh.bias!.data), Array.from(linear.bias!.data));
     const x = randn([4, 5], { generator: gen });
     assert.deepEqual(Array.from(fresh.forward(x).data), Array.from(linear.forward(x).data));
     assert.deepEqual(loadSafetensorsWithMetadata(path).metadata, { epoch: '3' });
     // bytes work as well as a path
-    assert.deepEqual(Object.keys(loadSafetensors(new Uint8Array(fs.readFileSync(path)))).sort(), ['bias', 'weight']);
+    assert.deepEqual(Object.keys(loadSafetensors(new Uint8Array(fs.readFileSync(path))).tensors).sort(), ['bias', 'weight']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
