@@ -249,24 +249,12 @@ export class LSTM extends RecurrentBase {
 
 /** One GRU step from the input projection xProj = W_i x + b_i [B, 3H] and the state h [B, H]. */
 export function gruStep(xProj: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
-  const H = h.shape[h.ndim - 1];
-  const hProj = F.linear(h, whh, bhh); // [B, 3H]
-  const r = F.sigmoid(F.add(F.slice(xProj, -1, 0, H), F.slice(hProj, -1, 0, H)));
-  const z = F.sigmoid(F.add(F.slice(xProj, -1, H, 2 * H), F.slice(hProj, -1, H, 2 * H)));
-  const n = F.tanh(F.add(F.slice(xProj, -1, 2 * H), F.mul(r, F.slice(hProj, -1, 2 * H))));
-  return F.add(n, F.mul(z, F.sub(h, n))); // (1 − z) ⊙ n + z ⊙ h, written n + z ⊙ (h − n)
+  return F.gruCell(xProj, F.linear(h, whh, bhh), h); // gates r, z, n: see ops/rnn.ts
 }
 
 /** One LSTM step from xProj = W_i x + b_i [B, 4H] and the state (h, c) → [h', c']. */
 export function lstmStep(xProj: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null): [Tensor, Tensor] {
-  const H = h.shape[h.ndim - 1];
-  const g4 = F.add(xProj, F.linear(h, whh, bhh)); // [B, 4H]
-  const i = F.sigmoid(F.slice(g4, -1, 0, H));
-  const f = F.sigmoid(F.slice(g4, -1, H, 2 * H));
-  const g = F.tanh(F.slice(g4, -1, 2 * H, 3 * H));
-  const o = F.sigmoid(F.slice(g4, -1, 3 * H));
-  const c2 = F.add(F.mul(f, c), F.mul(i, g)); // c' = f ⊙ c + i ⊙ g
-  return [F.mul(o, F.tanh(c2)), c2]; // h' = o ⊙ tanh(c')
+  return F.lstmCell(xProj, F.linear(h, whh, bhh), c); // gates i, f, g, o: see ops/rnn.ts
 }
 
 /** torch.nn.GRUCell: one step; `weight_ih` [3H, in], `weight_hh` [3H, H], `bias_ih`, `bias_hh` [3H]. */

@@ -8,3 +8,4 @@ export * from './indexing.js';
 export * from './nn.js';
 export * from './conv.js';
 export * from './sdpa.js';
+export * from './rnn.js';

@@ -1,5 +1,5 @@
 import { record } from '../tensor/autograd.js';
-import { allocate } from '../tensor/dtype.js';
+import { type TypedArray, allocate } from '../tensor/dtype.js';
 import { fmt, normAxis, sizeOf, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { reshape } from './shape.js';
@@ -147,19 +147,29 @@ function indexSelectOp(op: string, x: Tensor, axis: number, index: Tensor, skipR
   }
   const shape = [...x.shape];
   shape[a] = k;
-  return record(new Tensor(out, shape), op, [x], (g) => {
-    // forward: out[o, j, :] = x[o, index[j], :]  ⇒  gx[o, index[j], :] += g[o, j, :]
-    const gx = allocate(g.dtype, x.size);
+  // forward: out[o, j, :] = x[o, index[j], :]  ⇒  gx[o, index[j], :] += g[o, j, :]
+  const scatter = (g: Tensor, gx: TypedArray) => {
+    const gd = g.data;
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < k; j++) {
         if (index.data[j] === skipRow) continue;
         const dst = (o * n + index.data[j]) * inner;
         const src = (o * k + j) * inner;
-        for (let i = 0; i < inner; i++) gx[dst + i] += g.data[src + i];
+        for (let i = 0; i < inner; i++) gx[dst + i] += gd[src + i];
       }
     }
-    return [new Tensor(gx, x.shape)];
-  });
+  };
+  return record(
+    new Tensor(out, shape),
+    op,
+    [x],
+    (g) => {
+      const gx = allocate(g.dtype, x.size);
+      scatter(g, gx);
+      return [new Tensor(gx, x.shape)];
+    },
+    scatter,
+  );
 }
 
 /**

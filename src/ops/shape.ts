@@ -129,11 +129,17 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   const offset = s * xs[a];
   const out = allocate(x.dtype, sizeOf(shape));
   stridedCopy(out, x.data, offset, shape, strides);
-  return record(new Tensor(out, shape), 'slice', [x], (g) => {
-    const gx = allocate(g.dtype, x.size);
-    stridedScatter(gx, offset, shape, strides, g.data);
-    return [new Tensor(gx, x.shape)];
-  });
+  return record(
+    new Tensor(out, shape),
+    'slice',
+    [x],
+    (g) => {
+      const gx = allocate(g.dtype, x.size);
+      stridedScatter(gx, offset, shape, strides, g.data);
+      return [new Tensor(gx, x.shape)];
+    },
+    (g, gx) => stridedScatter(gx, offset, shape, strides, g.data), // into the running sum
+  );
 }
 
 /** The sub-tensor at `index` along `axis`, that axis removed. */

@@ -1,3 +1,4 @@
+import type { TypedArray } from './dtype.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -11,6 +12,8 @@ export interface GradFn {
   readonly name: string;
   inputs: Tensor[];
   backward: ((grad: Tensor) => (Tensor | null)[]) | null; // null once released
+  /** See `record`: adds the input's gradient into a buffer of the input's shape. */
+  scatter?: ((grad: Tensor, into: TypedArray) => void) | null;
 }
 
 let gradEnabled = true;
@@ -30,15 +33,23 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Attach the backward rule of an op to its output, if any input requires grad. */
+/**
+ * Attach the backward rule of an op to its output, if any input requires grad.
+ * `scatter`, for a one-input op that reads part of its input (slice, gather, embedding): add
+ * the input's gradient into `into` (the input's shape) in place. When the input's gradient is
+ * already being summed, backward uses it instead of a zero tensor per use: taking T slices of
+ * one tensor costs T slices, not T whole tensors. With `scatter`, `backward` must return a new
+ * tensor (the pass then owns it).
+ */
 export function record(
   out: Tensor,
   name: string,
   inputs: Tensor[],
   backward: (grad: Tensor) => (Tensor | null)[],
+  scatter?: (grad: Tensor, into: TypedArray) => void,
 ): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    out.gradFn = { name, inputs, backward };
+    out.gradFn = { name, inputs, backward, scatter: scatter ?? null };
     out._requiresGrad = true;
   }
   return out;
@@ -114,8 +125,13 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
           'pass { retainGraph: true } to the first call to go through it twice',
       );
     }
-    const inputGrads = fn.backward(g);
     const inputs = fn.inputs;
+    if (fn.scatter && inputs.length === 1) {
+      scatterInto(fn, g, inputs[0], grads, owned);
+      release(fn, retainGraph);
+      continue;
+    }
+    const inputGrads = fn.backward(g);
     for (let k = 0; k < inputs.length; k++) {
       const input = inputs[k];
       const gi = inputGrads[k];
@@ -123,9 +139,28 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
       const prev = grads.get(input);
       grads.set(input, prev ? accumulate(prev, gi, owned) : gi);
     }
-    if (!retainGraph) {
-      fn.backward = null;
-      fn.inputs = [];
-    }
+    release(fn, retainGraph);
   }
+}
+
+function release(fn: GradFn, retainGraph: boolean): void {
+  if (!retainGraph) {
+    fn.backward = null;
+    fn.scatter = null;
+    fn.inputs = [];
+  }
+}
+
+/** The backward of an op recorded with `scatter`: into the input's running sum when the pass owns one. */
+function scatterInto(fn: GradFn, g: Tensor, input: Tensor, grads: Map<Tensor, Tensor>, owned: Set<Tensor>): void {
+  if (!input.requiresGrad) return;
+  const prev = grads.get(input);
+  if (prev && owned.has(prev) && prev.dtype === g.dtype) {
+    fn.scatter!(g, prev.data);
+    return;
+  }
+  const fresh = fn.backward!(g)[0];
+  if (!fresh) return;
+  owned.add(fresh);
+  grads.set(input, prev ? accumulate(fresh, prev, owned) : fresh);
 }

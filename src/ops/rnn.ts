@@ -1,0 +1,167 @@
+import { sigmoid } from '../kernels/reference/elementwise.js';
+import { record } from '../tensor/autograd.js';
+import { type FloatArray, allocate } from '../tensor/dtype.js';
+import { fmt } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/**
+ * The gate arithmetic of one GRU or LSTM step as single ops, each forward beside its backward.
+ * Composed from elementwise ops a step is ~15 ops, each a pass over memory, an allocation and
+ * a graph node; fused it is one loop forward and one backward. The projections W x + b and
+ * W h + b stay GEMMs (ops/linalg.ts) done by the caller. Gates are stacked on the last axis
+ * in PyTorch's order; leading axes are rows (B).
+ */
+
+function checkGates(op: string, gates: number, xProj: Tensor, hProj: Tensor, state: Tensor, name: string): number {
+  const H = state.shape[state.ndim - 1];
+  const rows = state.size / Math.max(H, 1);
+  for (const [arg, t] of [
+    ['xProj', xProj],
+    ['hProj', hProj],
+  ] as const) {
+    if (t.size !== rows * gates * H || t.shape[t.ndim - 1] !== gates * H) {
+      throw new Error(
+        `${op}: ${arg} must be [rows, ${gates}·H] for ${name} ${fmt(state.shape)}, received ${fmt(t.shape)}`,
+      );
+    }
+    if (t.dtype !== state.dtype) throw new Error(`${op}: ${arg} is ${t.dtype} but ${name} is ${state.dtype}`);
+  }
+  if (state.dtype !== 'float32' && state.dtype !== 'float64') {
+    throw new Error(`${op}: needs float32 or float64, received ${state.dtype}`);
+  }
+  return H;
+}
+
+/**
+ * One GRU step (torch.nn.GRU's equations) from xProj = W_i x + b_i and hProj = W_h h + b_h,
+ * both [B, 3H] with gates r, z, n, and the state h [B, H]:
+ *   r = σ(x_r + h_r)   z = σ(x_z + h_z)   n = tanh(x_n + r ⊙ h_n)   h' = (1 − z) ⊙ n + z ⊙ h
+ */
+export function gruCell(xProj: Tensor, hProj: Tensor, h: Tensor): Tensor {
+  const H = checkGates('gruCell', 3, xProj, hProj, h, 'h');
+  const rows = h.size / H;
+  const xp = xProj.data as FloatArray;
+  const hp = hProj.data as FloatArray;
+  const hd = h.data as FloatArray;
+  const out = allocate(h.dtype, h.size) as FloatArray;
+  // saved for the backward: r, z, n per element
+  const r = allocate(h.dtype, h.size) as FloatArray;
+  const z = allocate(h.dtype, h.size) as FloatArray;
+  const n = allocate(h.dtype, h.size) as FloatArray;
+  for (let b = 0; b < rows; b++) {
+    const g = b * 3 * H;
+    for (let j = 0; j < H; j++) {
+      const i = b * H + j;
+      const rv = sigmoid(xp[g + j] + hp[g + j]);
+      const zv = sigmoid(xp[g + H + j] + hp[g + H + j]);
+      const nv = Math.tanh(xp[g + 2 * H + j] + rv * hp[g + 2 * H + j]);
+      r[i] = rv;
+      z[i] = zv;
+      n[i] = nv;
+      out[i] = nv + zv * (hd[i] - nv); // (1 − z) n + z h, as n + z (h − n)
+    }
+  }
+  return record(new Tensor(out, h.shape), 'gruCell', [xProj, hProj, h], (grad) => {
+    const dy = grad.data as FloatArray;
+    const dx = allocate(h.dtype, xProj.size) as FloatArray; // d xProj: [dr, dz, dn] before the nonlinearities
+    const dhp = allocate(h.dtype, hProj.size) as FloatArray; // d hProj: the same but dn ⊙ r for h_n
+    const dh = allocate(h.dtype, h.size) as FloatArray;
+    for (let b = 0; b < rows; b++) {
+      const g = b * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const i = b * H + j;
+        const rv = r[i];
+        const zv = z[i];
+        const nv = n[i];
+        const d = dy[i];
+        dh[i] = d * zv; // h' = … + z ⊙ h
+        const dn = d * (1 - zv) * (1 - nv * nv); // through (1 − z) n and tanh
+        const dz = d * (hd[i] - nv) * zv * (1 - zv); // through z (h − n) and σ
+        const dr = dn * hp[g + 2 * H + j] * rv * (1 - rv); // through r ⊙ h_n and σ
+        dx[g + j] = dr;
+        dhp[g + j] = dr;
+        dx[g + H + j] = dz;
+        dhp[g + H + j] = dz;
+        dx[g + 2 * H + j] = dn;
+        dhp[g + 2 * H + j] = dn * rv;
+      }
+    }
+    return [new Tensor(dx, xProj.shape), new Tensor(dhp, hProj.shape), new Tensor(dh, h.shape)];
+  });
+}
+
+/** The gates i, f, g, o of an LSTM step at element (b, j): pre-activations xProj + hProj, activated. */
+function lstmGates(xp: FloatArray, hp: FloatArray, H: number, b: number, j: number): [number, number, number, number] {
+  const g = b * 4 * H + j;
+  return [
+    sigmoid(xp[g] + hp[g]),
+    sigmoid(xp[g + H] + hp[g + H]),
+    Math.tanh(xp[g + 2 * H] + hp[g + 2 * H]),
+    sigmoid(xp[g + 3 * H] + hp[g + 3 * H]),
+  ];
+}
+
+/**
+ * One LSTM step (torch.nn.LSTM's equations) from xProj = W_i x + b_i and hProj = W_h h + b_h,
+ * both [B, 4H] with gates i, f, g, o, and the cell c [B, H] → [h', c']:
+ *   i = σ(·)  f = σ(·)  g = tanh(·)  o = σ(·)   c' = f ⊙ c + i ⊙ g   h' = o ⊙ tanh(c')
+ * Two ops, one per output (autograd follows single-output ops); the gates are recomputed in
+ * each, cheaper than saving them.
+ */
+export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tensor] {
+  const H = checkGates('lstmCell', 4, xProj, hProj, c, 'c');
+  const rows = c.size / H;
+  const xp = xProj.data as FloatArray;
+  const hp = hProj.data as FloatArray;
+  const cd = c.data as FloatArray;
+  const c2 = allocate(c.dtype, c.size) as FloatArray;
+  const h2 = allocate(c.dtype, c.size) as FloatArray;
+  for (let b = 0; b < rows; b++) {
+    for (let j = 0; j < H; j++) {
+      const [i, f, g, o] = lstmGates(xp, hp, H, b, j);
+      const k = b * H + j;
+      c2[k] = f * cd[k] + i * g;
+      h2[k] = o * Math.tanh(c2[k]);
+    }
+  }
+  const cNext = record(new Tensor(c2, c.shape), 'lstmCell.c', [xProj, hProj, c], (grad) => {
+    // c' = f ⊙ c + i ⊙ g: gradients to the pre-activations of i, f, g (o's stay 0) and to c
+    const dy = grad.data as FloatArray;
+    const dgates = allocate(c.dtype, xProj.size) as FloatArray;
+    const dc = allocate(c.dtype, c.size) as FloatArray;
+    for (let b = 0; b < rows; b++) {
+      for (let j = 0; j < H; j++) {
+        const [i, f, g] = lstmGates(xp, hp, H, b, j);
+        const k = b * H + j;
+        const d = dy[k];
+        const at = b * 4 * H + j;
+        dgates[at] = d * g * i * (1 - i);
+        dgates[at + H] = d * cd[k] * f * (1 - f);
+        dgates[at + 2 * H] = d * i * (1 - g * g);
+        dc[k] = d * f;
+      }
+    }
+    const dg = new Tensor(dgates, xProj.shape);
+    return [dg, dg, new Tensor(dc, c.shape)]; // xProj and hProj enter as a sum: one gradient
+  });
+  const hNext = record(new Tensor(h2, c.shape), 'lstmCell.h', [xProj, hProj, cNext], (grad) => {
+    // h' = o ⊙ tanh(c'): gradients to o's pre-activation and to c'
+    const dy = grad.data as FloatArray;
+    const dgates = allocate(c.dtype, xProj.size) as FloatArray;
+    const dc2 = allocate(c.dtype, c.size) as FloatArray;
+    for (let b = 0; b < rows; b++) {
+      for (let j = 0; j < H; j++) {
+        const at = b * 4 * H + j + 3 * H;
+        const o = sigmoid(xp[at] + hp[at]);
+        const k = b * H + j;
+        const t = Math.tanh(c2[k]);
+        const d = dy[k];
+        dgates[at] = d * t * o * (1 - o);
+        dc2[k] = d * o * (1 - t * t);
+      }
+    }
+    const dg = new Tensor(dgates, xProj.shape);
+    return [dg, dg, new Tensor(dc2, c.shape)];
+  });
+  return [hNext, cNext];
+}
