@@ -14,7 +14,13 @@ import type { Kernels } from '../kernels/types.js';
 import { runBlock, wasmGemm, type GemmCall, type GemmExports, type GemmRunner } from '../kernels/wasm/gemm.js';
 import * as gemmWasm from '../kernels/wasm/gemm.generated.js';
 import { Arena, instantiate, type WasmModule } from '../kernels/wasm/loader.js';
-import { wasmRowwise, type RowKernel, type RowRunner, type RowwiseExports } from '../kernels/wasm/rowwise.js';
+import {
+  ROW_CHUNK,
+  wasmRowwise,
+  type RowKernel,
+  type RowRunner,
+  type RowwiseExports,
+} from '../kernels/wasm/rowwise.js';
 import * as rowwiseWasm from '../kernels/wasm/rowwise.generated.js';
 
 export interface ThreadOptions {
@@ -31,8 +37,11 @@ export interface ThreadOptions {
  * worker costs ~15 µs (measured), so splitting smaller ones gains little or loses.
  */
 const MIN_PARALLEL_GEMM = 1 << 20;
-/** Row-wise kernels are memory-bound and their copies stay on the main thread: only big ones are split. */
-const MIN_PARALLEL_ROWS = 1 << 18;
+/**
+ * Row-wise kernels go through the cache in blocks of ROW_CHUNK elements per thread; a block is
+ * split across threads from ROW_CHUNK elements (softmax over them: ~60 µs on one thread).
+ */
+const MIN_PARALLEL_ROWS = ROW_CHUNK;
 
 // One control slot per worker, 128 bytes apart (no two workers on one cache line).
 const SLOT_INTS = 32;

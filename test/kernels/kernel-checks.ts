@@ -209,6 +209,8 @@ export const ROW_SHAPES: [number, number][] = [
   [5, 129],
   [4, 1024],
   [67, 16],
+  [70, 1000], // two blocks of rows (the wrappers copy about 64 Ki elements at a time)
+  [3, 70000], // one row per block
 ];
 
 export function checkRowwise(label: string, get: () => Backend): void {

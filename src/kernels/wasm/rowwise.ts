@@ -55,6 +55,9 @@ export type RowRunner = (kernel: RowKernel, args: number[], rows: number, cols: 
 export const MIN_WASM_SOFTMAX = 64;
 export const MIN_WASM_LAYERNORM = 256;
 
+/** Elements per array per block of rows: 64 Ki floats, 256 KiB (L2 holds a few). */
+export const ROW_CHUNK = 1 << 16;
+
 export function singleThreadRows(exports: RowwiseExports): RowRunner {
   return (kernel, args, rows) => {
     (exports[kernel] as (...a: number[]) => void)(...args, 0, rows);
@@ -77,6 +80,7 @@ export function wasmRowwise(
   arena: Arena,
   run: RowRunner,
   smallFallback = true,
+  chunk = ROW_CHUNK,
 ): Pick<
   Kernels,
   | 'softmaxForward'
@@ -95,28 +99,43 @@ export function wasmRowwise(
     if (to !== null) to.set(arena.f32(at, length));
   };
 
-  /** softmax and log-softmax, forward and backward, share one shape: out, in1[, in2], rows, cols. */
-  function unary(name: RowKernel, out: FloatArray, x: FloatArray, rows: number, cols: number): void {
-    const size = rows * cols;
-    checkLength(name, 'out', out, size);
-    checkLength(name, 'x', x, size);
-    arena.reset();
-    const xAt = put(x, size);
-    const outAt = put(out, size, false);
-    run(name, [outAt, xAt, cols], rows, cols);
-    get(out, outAt, size);
+  /**
+   * Runs `body(r0, r1)` over row blocks of about `chunk` elements: each block's copy in, kernel
+   * and copy out then stay in cache, instead of three passes over arrays larger than it.
+   */
+  function chunked(rows: number, cols: number, body: (r0: number, r1: number) => void): void {
+    const step = Math.max(1, Math.floor(chunk / cols));
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      arena.reset();
+      body(r0, Math.min(rows, r0 + step));
+    }
   }
+
+  /** softmax and log-softmax forward: out, x, rows, cols. */
+  function unary(name: RowKernel, out: FloatArray, x: FloatArray, rows: number, cols: number): void {
+    checkLength(name, 'out', out, rows * cols);
+    checkLength(name, 'x', x, rows * cols);
+    chunked(rows, cols, (r0, r1) => {
+      const size = (r1 - r0) * cols;
+      const xAt = put(x.subarray(r0 * cols), size);
+      const outAt = put(out, size, false);
+      run(name, [outAt, xAt, cols], r1 - r0, cols);
+      get(out.subarray(r0 * cols), outAt, size);
+    });
+  }
+  /** softmax and log-softmax backward: dx, dy, y, rows, cols. */
   function binary(name: RowKernel, dx: FloatArray, dy: FloatArray, y: FloatArray, rows: number, cols: number): void {
-    const size = rows * cols;
-    checkLength(name, 'dx', dx, size);
-    checkLength(name, 'dy', dy, size);
-    checkLength(name, 'y', y, size);
-    arena.reset();
-    const dyAt = put(dy, size);
-    const yAt = put(y, size);
-    const dxAt = put(dx, size, false);
-    run(name, [dxAt, dyAt, yAt, cols], rows, cols);
-    get(dx, dxAt, size);
+    checkLength(name, 'dx', dx, rows * cols);
+    checkLength(name, 'dy', dy, rows * cols);
+    checkLength(name, 'y', y, rows * cols);
+    chunked(rows, cols, (r0, r1) => {
+      const size = (r1 - r0) * cols;
+      const dyAt = put(dy.subarray(r0 * cols), size);
+      const yAt = put(y.subarray(r0 * cols), size);
+      const dxAt = put(dx, size, false);
+      run(name, [dxAt, dyAt, yAt, cols], r1 - r0, cols);
+      get(dx.subarray(r0 * cols), dxAt, size);
+    });
   }
 
   return {
@@ -149,17 +168,19 @@ export function wasmRowwise(
       checkLength(name, 'rstd', rstd, rows);
       checkLength(name, 'weight', weight, cols);
       checkLength(name, 'bias', bias, cols);
-      arena.reset();
-      const xAt = put(x, size);
-      const wAt = put(weight, cols);
-      const bAt = put(bias, cols);
-      const outAt = put(out, size, false);
-      const meanAt = put(mean, rows, false);
-      const rstdAt = put(rstd, rows, false);
-      run(name, [outAt, meanAt, rstdAt, xAt, wAt, bAt, cols, eps], rows, cols);
-      get(out, outAt, size);
-      get(mean, meanAt, rows);
-      get(rstd, rstdAt, rows);
+      chunked(rows, cols, (r0, r1) => {
+        const n = r1 - r0;
+        const xAt = put(x.subarray(r0 * cols), n * cols);
+        const wAt = put(weight, cols);
+        const bAt = put(bias, cols);
+        const outAt = put(out, n * cols, false);
+        const meanAt = put(mean, n, false);
+        const rstdAt = put(rstd, n, false);
+        run(name, [outAt, meanAt, rstdAt, xAt, wAt, bAt, cols, eps], n, cols);
+        get(out.subarray(r0 * cols), outAt, n * cols);
+        get(mean.subarray(r0), meanAt, n);
+        get(rstd.subarray(r0), rstdAt, n);
+      });
     },
     layerNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, rows, cols) {
       if (!allF32(dx, dweight, dbias, dy, x, mean, rstd, weight) || small(rows, cols, MIN_WASM_LAYERNORM)) {
@@ -180,20 +201,23 @@ export function wasmRowwise(
       ] as const) {
         checkLength(name, label, array, need);
       }
-      arena.reset();
-      const dyAt = put(dy, size);
-      const xAt = put(x, size);
-      const meanAt = put(mean, rows);
-      const rstdAt = put(rstd, rows);
-      const wAt = put(weight, cols);
-      const dwAt = put(dweight, cols); // accumulated into: copied in
-      const dbAt = put(dbias, cols);
-      const dxAt = put(dx, size, false);
-      // always on this thread: every row adds into the same dweight/dbias
-      exports.layerNormBackward(dxAt, dwAt, dbAt, dyAt, xAt, meanAt, rstdAt, wAt, cols, 0, rows);
-      get(dx, dxAt, size);
-      get(dweight, dwAt, cols);
-      get(dbias, dbAt, cols);
+      // always on this thread: every row adds into the same dweight/dbias (copied in and out
+      // around each block: they are accumulated into)
+      chunked(rows, cols, (r0, r1) => {
+        const n = r1 - r0;
+        const dyAt = put(dy.subarray(r0 * cols), n * cols);
+        const xAt = put(x.subarray(r0 * cols), n * cols);
+        const meanAt = put(mean.subarray(r0), n);
+        const rstdAt = put(rstd.subarray(r0), n);
+        const wAt = put(weight, cols);
+        const dwAt = put(dweight, cols);
+        const dbAt = put(dbias, cols);
+        const dxAt = put(dx, n * cols, false);
+        exports.layerNormBackward(dxAt, dwAt, dbAt, dyAt, xAt, meanAt, rstdAt, wAt, cols, 0, n);
+        get(dx.subarray(r0 * cols), dxAt, n * cols);
+        get(dweight, dwAt, cols);
+        get(dbias, dbAt, cols);
+      });
     },
   };
 }
