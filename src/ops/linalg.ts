@@ -64,8 +64,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const out = gemmRaw('matmul', a, b, false, false);
   return record(out, 'matmul', [a, b], (g) => [
     a.requiresGrad ? sumTo(gemmRaw('matmul', g, b, false, true), a.shape) : null,
-    b.requiresGrad ? sumTo(gemmRaw('matmul', a, g, true, false), b.shape) : null,
+    b.requiresGrad
+      ? b.ndim === 2
+        ? sharedMatrixGrad(a, g)
+        : sumTo(gemmRaw('matmul', a, g, true, false), b.shape)
+      : null,
   ]);
+}
+
+/**
+ * dB for a matrix b [k, n] shared by every batch of a [..., m, k]: Σ_batch a[b]ᵀ · g[b] is one
+ * product over the stacked rows, aᵀ [k, batch·m] · g [batch·m, n], instead of one k×n
+ * product per batch summed afterwards.
+ */
+function sharedMatrixGrad(a: Tensor, g: Tensor): Tensor {
+  const k = a.shape[a.ndim - 1];
+  const n = g.shape[g.ndim - 1];
+  const rows = a.size / k;
+  if (g.size !== rows * n) return sumTo(gemmRaw('matmul', a, g, true, false), [k, n]); // a broadcast against g's batch
+  return gemmRaw('matmul', new Tensor(a.data, [rows, k]), new Tensor(g.data, [rows, n]), true, false);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { sigmoid } from '../kernels/reference/elementwise.js';
 import { record } from '../tensor/autograd.js';
 import { type FloatArray, allocate } from '../tensor/dtype.js';
 import { fmt } from '../tensor/shape.js';
@@ -90,23 +89,12 @@ export function gruCell(xProj: Tensor, hProj: Tensor, h: Tensor): Tensor {
   });
 }
 
-/** The gates i, f, g, o of an LSTM step at element (b, j): pre-activations xProj + hProj, activated. */
-function lstmGates(xp: FloatArray, hp: FloatArray, H: number, b: number, j: number): [number, number, number, number] {
-  const g = b * 4 * H + j;
-  return [
-    sigmoid(xp[g] + hp[g]),
-    sigmoid(xp[g + H] + hp[g + H]),
-    Math.tanh(xp[g + 2 * H] + hp[g + 2 * H]),
-    sigmoid(xp[g + 3 * H] + hp[g + 3 * H]),
-  ];
-}
-
 /**
  * One LSTM step (torch.nn.LSTM's equations) from xProj = W_i x + b_i and hProj = W_h h + b_h,
  * both [B, 4H] with gates i, f, g, o, and the cell c [B, H] → [h', c']:
  *   i = σ(·)  f = σ(·)  g = tanh(·)  o = σ(·)   c' = f ⊙ c + i ⊙ g   h' = o ⊙ tanh(c')
- * Two ops, one per output (autograd follows single-output ops); the gates are recomputed in
- * each, cheaper than saving them.
+ * Two ops, one per output (autograd follows single-output ops); the backward recomputes the
+ * gates, cheaper than saving four arrays.
  */
 export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tensor] {
   const H = checkGates('lstmCell', 4, xProj, hProj, c, 'c');
@@ -118,7 +106,11 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   const h2 = allocate(c.dtype, c.size) as FloatArray;
   for (let b = 0; b < rows; b++) {
     for (let j = 0; j < H; j++) {
-      const [i, f, g, o] = lstmGates(xp, hp, H, b, j);
+      const at = b * 4 * H + j; // gate i of element (b, j); f, g, o follow H apart
+      const i = sigmoid(xp[at] + hp[at]);
+      const f = sigmoid(xp[at + H] + hp[at + H]);
+      const g = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]);
+      const o = sigmoid(xp[at + 3 * H] + hp[at + 3 * H]);
       const k = b * H + j;
       c2[k] = f * cd[k] + i * g;
       h2[k] = o * Math.tanh(c2[k]);
@@ -131,10 +123,12 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
     const dc = allocate(c.dtype, c.size) as FloatArray;
     for (let b = 0; b < rows; b++) {
       for (let j = 0; j < H; j++) {
-        const [i, f, g] = lstmGates(xp, hp, H, b, j);
+        const at = b * 4 * H + j;
+        const i = sigmoid(xp[at] + hp[at]);
+        const f = sigmoid(xp[at + H] + hp[at + H]);
+        const g = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]);
         const k = b * H + j;
         const d = dy[k];
-        const at = b * 4 * H + j;
         dgates[at] = d * g * i * (1 - i);
         dgates[at + H] = d * cd[k] * f * (1 - f);
         dgates[at + 2 * H] = d * i * (1 - g * g);
@@ -164,4 +158,14 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
     return [dg, dg, new Tensor(dc2, c.shape)];
   });
   return [hNext, cNext];
+}
+
+/**
+ * σ(v), two branches so exp() never overflows. A copy of the kernels' own: an imported
+ * function is called through a module getter under some loaders (tsx), too slow per element.
+ */
+function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
 }
