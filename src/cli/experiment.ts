@@ -13,7 +13,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BatchIterator, type EncodedPair } from '../data/batching.js';
-import { type Example, reverseTask } from '../data/synthetic.js';
+import { type Example, type SequenceTaskOptions, copyTask, reverseTask } from '../data/synthetic.js';
 import { Vocab } from '../data/vocab.js';
 import { kernels } from '../kernels/registry.js';
 import { accuracy } from '../metrics/accuracy.js';
@@ -31,7 +31,15 @@ export const LENGTH_MODELS: readonly ModelKind[] = ['seq2seq', 'bahdanau', 'luon
 
 export type Range = readonly [number, number];
 
+export const LENGTH_TASKS = ['reverse', 'copy'] as const;
+export type LengthTask = (typeof LENGTH_TASKS)[number];
+
 export interface LengthExperimentOptions {
+  /**
+   * reverse (default): the hard case for the bottleneck. copy: its easy case, since
+   * PlainSeq2Seq reads the source reversed (Sutskever et al.) and copying becomes last in, first out.
+   */
+  task?: LengthTask;
   models: readonly ModelKind[];
   /** Training sources have lengths uniform in this inclusive range. */
   trainLengths: Range;
@@ -140,7 +148,7 @@ function testSets(o: LengthExperimentOptions, symbols: string[], seen: Set<strin
   return o.buckets.map(([lo, hi], i) => {
     const out: Example[] = [];
     for (let round = 0; round < 8 && out.length < o.testPerBucket; round++) {
-      const draw = reverseTask({
+      const draw = taskOf(o)({
         n: 4 * o.testPerBucket,
         alphabet: symbols,
         minLength: lo,
@@ -159,6 +167,10 @@ function testSets(o: LengthExperimentOptions, symbols: string[], seen: Set<strin
   });
 }
 
+function taskOf(o: LengthExperimentOptions): (options: SequenceTaskOptions) => Example[] {
+  return o.task === 'copy' ? copyTask : reverseTask;
+}
+
 function checkOptions(o: LengthExperimentOptions): void {
   const [lo, hi] = o.trainLengths;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo))
@@ -169,6 +181,8 @@ function checkOptions(o: LengthExperimentOptions): void {
       throw new Error(`a bucket must be integers 1 <= min <= max, received ${a}-${b}`);
   if (o.steps === undefined && o.timeBudgetMs === undefined)
     throw new Error('give a number of steps or a time budget (or both)');
+  if (o.task !== undefined && !LENGTH_TASKS.includes(o.task))
+    throw new Error(`task must be one of ${LENGTH_TASKS.join(', ')}, received '${String(o.task)}'`);
   if (o.models.length === 0) throw new Error('models must not be empty');
   for (const [name, v] of [
     ['hidden', o.hidden],
@@ -201,7 +215,7 @@ export function runLengthExperiment(o: LengthExperimentOptions): LengthExperimen
   const say = o.onProgress ?? (() => {});
   const symbols = alphabetOf(o.alphabet);
   const vocab = new Vocab(symbols);
-  const trainSet = reverseTask({
+  const trainSet = taskOf(o)({
     n: o.trainExamples,
     alphabet: symbols,
     minLength: o.trainLengths[0],
@@ -293,7 +307,7 @@ export function runLengthExperiment(o: LengthExperimentOptions): LengthExperimen
   const { onProgress: _, ...options } = o;
   return {
     experiment: 'length',
-    task: `reverse a sequence over ${o.alphabet} symbols`,
+    task: `${o.task ?? 'reverse'} a sequence over ${o.alphabet} symbols`,
     date: new Date().toISOString(),
     command: commandOf(o),
     seeds: [o.seed],
@@ -315,6 +329,7 @@ const rangeText = (r: Range) => `${r[0]}-${r[1]}`;
 export function commandOf(o: LengthExperimentOptions): string {
   const parts = [
     'attend experiment length',
+    `--task ${o.task ?? 'reverse'}`,
     `--models ${o.models.join(',')}`,
     `--train-lengths ${rangeText(o.trainLengths)}`,
     `--buckets ${o.buckets.map(rangeText).join(',')}`,
@@ -407,6 +422,7 @@ function parseModels(v: string): ModelKind[] {
 }
 
 interface LengthCliOptions {
+  task: LengthTask;
   models: ModelKind[];
   trainLengths: Range;
   buckets: Range[];
@@ -427,6 +443,7 @@ export function registerExperimentCommands(program: Command): void {
   experiment
     .command('length')
     .description('bottleneck vs attention: train each model on reversal, score it by source length')
+    .addOption(new Option('--task <name>', 'what the model outputs').choices([...LENGTH_TASKS]).default('reverse'))
     .option('--models <list>', `comma list of ${MODEL_KINDS.join(', ')}`, parseModels, [...LENGTH_MODELS])
     .option('--train-lengths <min-max>', 'training source lengths', parseRange('--train-lengths'), [4, 24] as Range)
     .option('--buckets <list>', 'test length buckets, e.g. 4-8,9-12', parseBuckets, [
@@ -452,6 +469,7 @@ export function registerExperimentCommands(program: Command): void {
     .action((o: LengthCliOptions) => {
       const timeBudgetMs = o.timeBudget !== undefined ? parseDuration(o.timeBudget) : undefined;
       const result = runLengthExperiment({
+        task: o.task,
         models: o.models,
         trainLengths: o.trainLengths,
         buckets: o.buckets,

@@ -73,6 +73,8 @@ test('attend experiment length parses its options and prints JSON', async (t) =>
     [
       'experiment',
       'length',
+      '--task',
+      'copy',
       '--models',
       'seq2seq,transformer',
       '--train-lengths',
@@ -104,7 +106,8 @@ test('attend experiment length parses its options and prints JSON', async (t) =>
     [2, 3],
     [4, 4],
   ]);
-  assert.match(r.command, /--steps 1 .*--alphabet 3 --seed 1$/);
+  assert.match(r.task, /^copy /);
+  assert.match(r.command, /^attend experiment length --task copy .*--steps 1 .*--alphabet 3 --seed 1$/);
 });
 
 test('bad options are refused with a message naming them', async () => {
