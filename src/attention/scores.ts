@@ -56,16 +56,16 @@ export function alignmentScores(score: ScoreName, q: Tensor, k: Tensor, p: Score
   switch (score) {
     case 'dot':
       sameDim();
-      return F.matmul(q, F.transpose(k, -2, -1)); // [..., n, m]
+      return F.matmulT(q, k); // q kᵀ: [..., n, m]
     case 'scaled-dot':
       sameDim();
-      return F.mul(F.matmul(q, F.transpose(k, -2, -1)), p.scale ?? 1 / Math.sqrt(dk)); // [..., n, m]
+      return F.mul(F.matmulT(q, k), p.scale ?? 1 / Math.sqrt(dk)); // q kᵀ · scale: [..., n, m]
     case 'general': {
       const W = need(score, 'W', p); // [dq, dk]
       if (W.ndim !== 2 || W.shape[0] !== dq || W.shape[1] !== dk) {
         throw new Error(`attention: score 'general' needs W of shape [${dq}, ${dk}], received ${fmt(W.shape)}`);
       }
-      return F.matmul(F.matmul(q, W), F.transpose(k, -2, -1)); // (q W) kᵀ: [..., n, m]
+      return F.matmulT(F.matmul(q, W), k); // (q W) kᵀ: [..., n, m]
     }
     case 'additive': {
       const Wq = need(score, 'Wq', p); // [da, dq]
@@ -88,7 +88,7 @@ export function alignmentScores(score: ScoreName, q: Tensor, k: Tensor, p: Score
     case 'cosine': {
       sameDim();
       const unit = (x: Tensor) => F.div(x, F.add(F.sqrt(F.sum(F.mul(x, x), -1, true)), 1e-8)); // x / ‖x‖
-      const cos = F.matmul(unit(q), F.transpose(unit(k), -2, -1)); // [..., n, m]
+      const cos = F.matmulT(unit(q), unit(k)); // [..., n, m]
       const beta = p.beta ?? 1;
       return F.mul(cos, beta);
     }

@@ -3,13 +3,14 @@ import {
   type BinaryFn,
   type UnaryCode,
   binary,
+  select,
   unary,
   unaryMath,
   unaryMathBackward,
 } from '../kernels/reference/elementwise.js';
-import { stridedCopy, stridedScatter } from '../kernels/reference/strided.js';
+import { stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
-import { type DType, type TypedArray, allocate, isFloat, promote } from '../tensor/dtype.js';
+import { type DType, allocate, isFloat, promote } from '../tensor/dtype.js';
 import { type Shape, broadcastShapes, broadcastStrides, fmt, sameShape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 
@@ -250,17 +251,6 @@ function checkBool(op: string, arg: string, t: Tensor): void {
   if (t.dtype !== 'bool') throw new Error(`${op}: ${arg} must be a bool tensor, received dtype ${t.dtype}`);
 }
 
-/** The data of `t` laid out over the broadcast shape `shape` (a copy unless already that shape). */
-function expandedData(t: Tensor, shape: Shape): TypedArray {
-  if (sameShape(t.shape, shape)) return t.data;
-  const out = allocate(
-    t.dtype,
-    shape.reduce((x, y) => x * y, 1),
-  );
-  stridedCopy(out, t.data, 0, shape, broadcastStrides(t.shape, shape));
-  return out;
-}
-
 /** cond ? a : b, broadcasting all three. Gradients flow to the chosen side only. */
 export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   checkBool('where', 'cond', cond);
@@ -273,10 +263,8 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   ]);
   const n = shape.reduce((x, y) => x * y, 1);
   const out = allocate(promote(a.dtype, b.dtype), n);
-  const c = expandedData(cond, shape);
-  const ad = expandedData(a, shape);
-  const bd = expandedData(b, shape);
-  for (let i = 0; i < n; i++) out[i] = c[i] ? ad[i] : bd[i];
+  const strides = (t: Tensor) => broadcastStrides(t.shape, shape);
+  select(out, cond.data, strides(cond), a.data, strides(a), b.data, strides(b), shape);
   const y = new Tensor(out, shape);
   return record(y, 'where', [a, b], (g) => [
     a.requiresGrad ? sumTo(where(cond, g, 0), a.shape) : null,

@@ -10,7 +10,7 @@ import { expand, reshape } from './shape.js';
  * Batched product op(a) · op(b) on the last two axes, batch axes broadcast; no autograd.
  * op = transpose when the flag is set, read straight from storage by the GEMM kernel.
  */
-function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean, init?: FloatArray): Tensor {
   const [m, ka] = transA ? [a.shape[a.ndim - 1], a.shape[a.ndim - 2]] : [a.shape[a.ndim - 2], a.shape[a.ndim - 1]];
   const [kb, n] = transB ? [b.shape[b.ndim - 1], b.shape[b.ndim - 2]] : [b.shape[b.ndim - 2], b.shape[b.ndim - 1]];
   if (ka !== kb) {
@@ -35,8 +35,9 @@ function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   };
   const [ad, sa] = prep(a, batchA);
   const [bd, sb] = prep(b, batchB);
-  const out = allocate(a.dtype, nb * m * n) as FloatArray;
-  kernels().gemm(out, ad, bd, nb, m, n, ka, transA, transB, sa, sb, false);
+  // with `init` (out's starting values, e.g. a bias) the product is added to it
+  const out = init ?? (allocate(a.dtype, nb * m * n) as FloatArray);
+  kernels().gemm(out, ad, bd, nb, m, n, ka, transA, transB, sa, sb, init !== undefined);
   return new Tensor(out, [...batch, m, n]);
 }
 
@@ -86,6 +87,22 @@ function sharedMatrixGrad(a: Tensor, g: Tensor): Tensor {
 }
 
 /**
+ * a · bᵀ on the last two axes, as matmul(a, transpose(b, -2, -1)) with a and b at least 2-D:
+ * the transpose is read in place by the GEMM, never copied (attention's q kᵀ).
+ * Backward: dA = dC · B, dB = dCᵀ · A (summed over broadcast batch axes).
+ */
+export function matmulT(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new Error(`matmulT: both arguments need at least two axes, received a ${fmt(a.shape)} and b ${fmt(b.shape)}`);
+  }
+  const out = gemmRaw('matmulT', a, b, false, true);
+  return record(out, 'matmulT', [a, b], (g) => [
+    a.requiresGrad ? sumTo(gemmRaw('matmulT', g, b, false, false), a.shape) : null,
+    b.requiresGrad ? sumTo(gemmRaw('matmulT', g, a, true, false), b.shape) : null,
+  ]);
+}
+
+/**
  * y = x · Wᵀ + b, PyTorch's F.linear: weight is [out, in] (the nn.Linear layout), x is
  * [..., in]. The transpose is read in place by the GEMM, never copied.
  */
@@ -103,8 +120,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const lead = x.shape.slice(0, -1);
   const rows = sizeOf(lead);
   const x2 = new Tensor(x.data, [rows, inF]); // [N, in]
-  const y = gemmRaw('linear', x2, weight, false, true); // [N, out]
-  if (bias) {
+  let init: FloatArray | undefined;
+  if (bias && bias.dtype === x.dtype && isFloat(x.dtype)) {
+    // every row starts as the bias and the GEMM adds x Wᵀ to it: copies, not a JS pass over y
+    init = allocate(x.dtype, rows * outF) as FloatArray;
+    for (let r = 0; r < rows; r++) init.set(bias.data, r * outF);
+  }
+  const y = gemmRaw('linear', x2, weight, false, true, init); // [N, out]
+  if (bias && !init) {
     const yd = y.data;
     const bd = bias.data;
     for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) yd[r * outF + j] += bd[j];

@@ -169,11 +169,16 @@ export class Adam extends Optimizer {
     const wd = this.weightDecay;
     const decay = this.decoupled ? 1 - this.lr * wd : 1;
     const l2 = this.decoupled ? 0 : wd;
+    const eps = this.eps;
+    const a1 = 1 - b1;
+    const a2 = 1 - b2;
+    // NOTE: m[j] and v[j] are read back after the store: for float32 state the rounded value
+    // is the one PyTorch uses too
     for (let j = 0; j < p.length; j++) {
       const gj = g[j] + l2 * p[j];
-      m[j] = b1 * m[j] + (1 - b1) * gj;
-      v[j] = b2 * v[j] + (1 - b2) * gj * gj;
-      p[j] = p[j] * decay - (stepSize * m[j]) / (Math.sqrt(v[j]) / sqrtC2 + this.eps);
+      m[j] = b1 * m[j] + a1 * gj;
+      v[j] = b2 * v[j] + a2 * gj * gj;
+      p[j] = p[j] * decay - (stepSize * m[j]) / (Math.sqrt(v[j]) / sqrtC2 + eps);
     }
   }
 

@@ -76,3 +76,30 @@ test('a gradient reaching a tensor by three paths is summed without touching the
   A.sum(y).backward();
   assert.deepEqual(Array.from(x.grad!.data), [1 * 4 + 2, 2 * 2 + 4, 3 * 2 + 4]);
 });
+
+test('matmulT is matmul against the transpose, values and gradients, with broadcast batches', () => {
+  const g = new A.Generator(9);
+  const a = A.randn([2, 3, 4, 5], { dtype: 'float64', generator: g }).requiresGrad_();
+  const b = A.randn([3, 6, 5], { dtype: 'float64', generator: g }).requiresGrad_();
+  const r = A.gradcheck((x, y) => A.matmulT(x, y), [a, b]);
+  assert.ok(r.ok, JSON.stringify(r.worst));
+  const w = A.randn([2, 3, 4, 6], { dtype: 'float64', generator: g });
+  const run = (f: () => A.Tensor) => {
+    a.grad = b.grad = null;
+    const y = f();
+    A.sum(A.mul(y, w)).backward();
+    return [y, a.grad!, b.grad!].map((t) => Array.from(t.data));
+  };
+  const fused = run(() => A.matmulT(a, b));
+  const composed = run(() => A.matmul(a, A.transpose(b, -2, -1)));
+  fused.forEach((u, k) => u.forEach((v, i) => assert.ok(Math.abs(v - composed[k][i]) < 1e-12, `${k}[${i}]`)));
+});
+
+test('where reads broadcast operands in place: scalar, row mask and full tensor', () => {
+  const cond = A.tensor([true, false, true], [1, 1, 3], { dtype: 'bool' });
+  const a = A.arange(0, 6, 1, { dtype: 'float32' }).reshape(2, 1, 3);
+  const y = A.where(cond, a, -1); // [2, 1, 3]
+  assert.deepEqual(Array.from(y.data), [0, -1, 2, 3, -1, 5]);
+  const z = A.where(A.tensor([true, false], [2, 1], { dtype: 'bool' }), A.ones([2, 2]), A.zeros([2]));
+  assert.deepEqual(Array.from(z.data), [1, 1, 0, 0]);
+});

@@ -236,6 +236,56 @@ function arithStrided(
 }
 
 /**
+ * out[idx] = cond[idx · cStrides] ? a[idx · aStrides] : b[idx · bStrides] over every index of
+ * `shape` (out contiguous; strides 0 on broadcast axes, so a scalar or a mask row is never copied).
+ */
+export function select(
+  out: TypedArray,
+  cond: TypedArray,
+  cStrides: readonly number[],
+  a: TypedArray,
+  aStrides: readonly number[],
+  b: TypedArray,
+  bStrides: readonly number[],
+  shape: readonly number[],
+): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (cond.length === n && a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = cond[i] ? a[i] : b[i];
+    return;
+  }
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = cond[0] ? a[0] : b[0];
+    return;
+  }
+  const last = rank - 1;
+  const len = shape[last];
+  const sc = cStrides[last];
+  const sa = aStrides[last];
+  const sb = bStrides[last];
+  const idx = new Array<number>(rank).fill(0);
+  let ic = 0;
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < n; o += len) {
+    for (let j = 0; j < len; j++) out[o + j] = cond[ic + j * sc] ? a[ia + j * sa] : b[ib + j * sb];
+    for (let d = last - 1; d >= 0; d--) {
+      idx[d]++;
+      ic += cStrides[d];
+      ia += aStrides[d];
+      ib += bStrides[d];
+      if (idx[d] < shape[d]) break;
+      ic -= idx[d] * cStrides[d];
+      ia -= idx[d] * aStrides[d];
+      ib -= idx[d] * bStrides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
  * If `x`, read through `strides` over `shape`, is one contiguous block repeated along the
  * leading axes (strides 0 there, row-major over a trailing suffix), return the block length.
  */
