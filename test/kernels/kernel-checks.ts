@@ -173,6 +173,14 @@ export function checkGemm(label: string, get: () => Backend): void {
         }
       }
     }
+    // many matrices: the threaded backend hands whole ones to each thread
+    for (const [strideA, strideB] of [
+      [5 * 17, 17 * 9],
+      [0, 17 * 9 + 1],
+    ]) {
+      const c = { batch: 13, m: 5, n: 9, k: 17, transA: false, transB: true, strideA, strideB, accumulate: true };
+      checkOneGemm(backend, c, random);
+    }
   });
 
   test(`${label}: gemm with k = 0 writes zeros (or leaves out alone when accumulating)`, () => {
