@@ -103,13 +103,19 @@ export function summaryTable(cases: readonly CaseSpec[], columns: readonly Colum
 }
 
 /** Every measurement: median and min ms, runs, GFLOP/s (matmul FLOPs, see cases.ts). */
-export function detailTable(cases: readonly CaseSpec[], columns: readonly Column[]): Table {
-  const header = ['case', 'engine', 'median ms', 'min ms', 'runs', 'GFLOP/s (median)', 'note'];
+export function detailTable(
+  cases: readonly CaseSpec[],
+  columns: readonly Column[],
+  loads: ReadonlyMap<string, number> = new Map(),
+): Table {
+  const header = ['case', 'engine', 'median ms', 'min ms', 'runs', 'GFLOP/s (median)', 'load', 'note'];
   const rows: string[][] = [];
   for (const c of cases) {
     for (const col of columns) {
       const o = col.outcomes.get(c.id);
       if (o === undefined) continue;
+      const l = loads.get(`${col.label}|${c.id}`);
+      const load = l === undefined ? '–' : l.toFixed(1);
       if (isTiming(o)) {
         rows.push([
           c.label,
@@ -118,6 +124,7 @@ export function detailTable(cases: readonly CaseSpec[], columns: readonly Column
           fmtNum(o.min),
           String(o.n),
           fmtNum(gflops(c, o.median)),
+          load,
           o.cold ? 'one run, no warm-up' : '',
         ]);
       } else if (isSkipped(o)) {
@@ -129,14 +136,15 @@ export function detailTable(cases: readonly CaseSpec[], columns: readonly Column
           '–',
           '0',
           est ? `≈${fmtNum(gflops(c, est))}` : '–',
+          load,
           `not run: ${o.skipped}${est ? '; estimated from the smaller size' : ''}`,
         ]);
       } else {
-        rows.push([c.label, col.label, '–', '–', '0', '–', `error: ${o.error}`]);
+        rows.push([c.label, col.label, '–', '–', '0', '–', load, `error: ${o.error}`]);
       }
     }
   }
-  return { header, rows, textColumns: [0, 1, 6] };
+  return { header, rows, textColumns: [0, 1, 7] };
 }
 
 /** Fixed-width text for the terminal. */

@@ -91,21 +91,27 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' / ');
 
+const history = new Map<string, { last: Map<string, { ms: number; flops: number }>; gemmRate: number }>();
+
 async function measureAttend(
   backend: AttendBackend,
   cases: readonly CaseSpec[],
   budget: Budget,
   log: (s: string) => void,
+  loads: Map<string, number>,
 ): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>();
-  const last = new Map<string, { ms: number; flops: number }>();
-  let gemmRate = 0; // best sgemm FLOP/ms of this backend: predicts the block's time
+  // kept across groups: the last figure of each series, and the best sgemm FLOP/ms (predicts the block's time)
+  const state = history.get(backend.label) ?? { last: new Map<string, { ms: number; flops: number }>(), gemmRate: 0 };
+  history.set(backend.label, state);
+  const last = state.last;
   backend.install();
   for (const c of cases) {
     const prev = last.get(c.series);
     let predicted = prev ? (prev.ms * c.flops) / prev.flops : undefined;
-    if (predicted === undefined && c.group === 'block' && gemmRate > 0) predicted = c.flops / gemmRate;
+    if (predicted === undefined && c.group === 'block' && state.gemmRate > 0) predicted = c.flops / state.gemmRate;
     let o: Outcome;
+    loads.set(`${backend.label}|${c.id}`, loadavg()[0]);
     if (predicted !== undefined && predicted > budget.maxSingleSec * 1000) {
       o = { skipped: `over the ${budget.maxSingleSec} s limit of one run`, estimateMs: predicted };
     } else {
@@ -117,7 +123,7 @@ async function measureAttend(
       }
     }
     if (isTiming(o)) last.set(c.series, { ms: o.median, flops: c.flops });
-    if (isTiming(o) && c.group === 'gemm') gemmRate = Math.max(gemmRate, c.flops / o.median);
+    if (isTiming(o) && c.group === 'gemm') state.gemmRate = Math.max(state.gemmRate, c.flops / o.median);
     out.set(c.id, o);
     log(`  ${backend.label.padEnd(22)} ${c.label.padEnd(34)} ${describe(c, o)}`);
   }
@@ -205,45 +211,73 @@ async function main(): Promise<void> {
   const { backends, defaultName, restore } = await attendBackends(args.threads, log);
   log(`attend backends: ${backends.map((b) => `${b.label} (kernels().name = '${b.kernelName}')`).join(', ')}`);
   log(`attend's default backend (kernels() at start): '${defaultName}'`);
-  const columns: Column[] = [];
+  // Group by group, attend's backends and then each peer, so that the figures compared in one
+  // row are measured minutes apart at most (the load of a shared machine drifts).
+  const attendCols = backends.map((b): Column => ({ label: b.label, attend: true, outcomes: new Map() }));
+  const peerRuns = new Map<string, PeerResult[]>();
+  const loads = new Map<string, number>(); // `${engine}|${case id}` → 1-min load average when it started
+  const limit = args.quick ? 90 : 200;
+  for (const group of ['gemm', 'attention', 'block'] as const) {
+    const groupCases = cases.filter((c) => c.group === group);
+    if (groupCases.length === 0) continue;
+    for (const [i, b] of backends.entries()) {
+      // The reference loops are the test oracle, measured as a floor: a shorter limit keeps the run short.
+      const own =
+        b.kernelName === 'reference' ? { ...budget, maxSingleSec: Math.min(budget.maxSingleSec, 12) } : budget;
+      const got = await measureAttend(b, groupCases, own, log, loads);
+      for (const [id, o] of got) attendCols[i].outcomes.set(id, o);
+    }
+    restore(); // the backend kernels() had at start
+    if (!args.peers) continue;
+    const req = peerRequest(groupCases, budget);
+    const runs: [string, () => Promise<PeerResult>][] = [
+      ['PyTorch', () => runTorch(req, limit)],
+      ['tfjs-wasm', () => runTfjs('wasm', req, limit)],
+    ];
+    const small = { ...req, gemm: req.gemm.filter((n) => n <= 256), attention: [], block: null };
+    if (small.gemm.length) runs.push(['tfjs-cpu', () => runTfjs('cpu', small, args.quick ? 30 : 60)]);
+    for (const [name, run] of runs) {
+      log(`  ${name} (${group}) ...`);
+      const l = loadavg()[0];
+      const r = await run();
+      for (const key of Object.keys(r.results)) {
+        for (const c of groupCases) if (c.peerKey === key) loads.set(`${name}|${c.id}`, l);
+      }
+      if (!peerRuns.has(name)) peerRuns.set(name, []);
+      peerRuns.get(name)!.push(r);
+    }
+  }
   const poolUse = new Map<string, string>();
   for (const b of backends) {
-    // The reference loops are the test oracle, measured as a floor: a shorter limit keeps the run short.
-    const own = b.kernelName === 'reference' ? { ...budget, maxSingleSec: Math.min(budget.maxSingleSec, 12) } : budget;
-    columns.push({ label: b.label, attend: true, outcomes: await measureAttend(b, cases, own, log) });
     if (b.stats) {
       poolUse.set(b.label, b.stats());
       log(`  ${b.label}: ${poolUse.get(b.label)}`);
     }
+    await b.dispose();
   }
-  restore(); // the backend kernels() had at start
-  for (const b of backends) await b.dispose();
 
+  const columns: Column[] = [...attendCols];
   const peers: PeerResult[] = [];
-  if (args.peers) {
-    const req = peerRequest(cases, budget);
-    const limit = args.quick ? 90 : 200;
-    log('PyTorch ...');
-    peers.push(await runTorch(req, limit));
-    log('tfjs-wasm ...');
-    peers.push(await runTfjs('wasm', req, limit));
-    const small = { ...req, gemm: req.gemm.filter((n) => n <= 256), attention: [], block: null };
-    if (small.gemm.length) {
-      log('tfjs-cpu (sgemm ≤ 256) ...');
-      peers.push(await runTfjs('cpu', small, args.quick ? 30 : 60));
-    }
-    for (const p of peers) {
-      log(
-        p.info.available
-          ? `  ${peerDescription(p).replace(/\*\*/g, '')}`
-          : `${p.name}: not available (${String(p.info.reason ?? '').slice(0, 200)})`,
-      );
-      columns.push(peerColumn(p, cases));
-    }
+  for (const [name, runs] of peerRuns) {
+    // one peer, several processes (one per group): the first available info, every result
+    const info = runs.find((r) => r.info.available)?.info ?? runs[0].info;
+    const timedOut = runs.find((r) => r.info.timedOut)?.info.timedOut;
+    const p: PeerResult = {
+      name,
+      info: timedOut ? { ...info, timedOut } : info,
+      results: Object.assign({}, ...runs.map((r) => r.results)) as PeerResult['results'],
+    };
+    peers.push(p);
+    log(
+      p.info.available
+        ? `  ${peerDescription(p).replace(/\*\*/g, '')}`
+        : `${p.name}: not available (${String(p.info.reason ?? '').slice(0, 200)})`,
+    );
+    columns.push(peerColumn(p, cases));
   }
 
   const summary = summaryTable(cases, columns);
-  const detail = detailTable(cases, columns);
+  const detail = detailTable(cases, columns, loads);
   const seconds = (performance.now() - t0) / 1000;
   const loadEnd = load();
   console.log('');
@@ -326,7 +360,7 @@ async function main(): Promise<void> {
     "- **attention**: B 8, heads 8, d 64, float32, T 128 and 1024, no mask. *fused*: attend's `scaledDotProductAttention` (FlashAttention-style kernel, the T×T weights never stored); *composed*: `softmax(matmul(q, transpose(k)) / √d)` then `matmul` with `v`, the weights stored. *fwd* runs without autograd; *fwd+bwd* is the forward and `backward(dOut)` to q, k and v. The peers run the explicit formula for both rows. GFLOP/s count the matmul FLOPs only (4·T²·d per head forward, 8·T²·d more backward; the fused backward's recomputation of QKᵀ is not counted).",
     '- **pre-LN block train step**: B 32, T 64, d_model 256, 8 heads, feed-forward 1024 (relu), dropout 0, float32: x → LN → self-attention → residual → LN → FF → residual, mean-square loss against a fixed target, backward, Adam (lr 1e-3) step. attend: `nn.TransformerEncoderLayer(256, 8, { dimFeedforward: 1024, dropout: 0, normFirst: true })` + `Adam`; PyTorch: `nn.TransformerEncoderLayer(256, 8, 1024, dropout=0, batch_first=True, norm_first=True)` + `torch.optim.Adam`; tfjs-wasm: the same block in tfjs-core ops, `tf.train.adam`. GFLOP/s count 3 × the forward matmul FLOPs.',
     '',
-    `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. Garbage is collected between attend runs, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s (${Math.min(budget.maxSingleSec, 12)} s for the reference backend) is not run; its time is extrapolated from the smaller size of the same case by FLOPs (the block's: from the backend's best sgemm rate). Each peer runs in its own process, after attend.`,
+    `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. Garbage is collected between attend runs, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s (${Math.min(budget.maxSingleSec, 12)} s for the reference backend) is not run; its time is extrapolated from the smaller size of the same case by FLOPs (the block's: from the backend's best sgemm rate). Group by group (sgemm, attention, block), attend's backends run first, then each peer in its own process, so the figures of one row are measured minutes apart at most; the detail table gives the 1-minute load average when each started.`,
     '',
     '## Every measurement',
     '',
