@@ -70,9 +70,10 @@ export function alignmentScores(score: ScoreName, q: Tensor, k: Tensor, p: Score
     case 'additive': {
       const Wq = need(score, 'Wq', p); // [da, dq]
       const v = need(score, 'v', p); // [da]
-      const qp = F.unsqueeze(F.linear(q, Wq, p.b ?? null), -2); // [..., n, 1, da]
-      const kp = F.unsqueeze(p.projectedKeys ?? F.linear(k, need(score, 'Wk', p)), -3); // [..., 1, m, da]
-      const h = F.tanh(F.add(qp, kp)); // [..., n, m, da]
+      const qp = F.linear(q, Wq, p.b ?? null); // [..., n, da]
+      const kp = p.projectedKeys ?? F.linear(k, need(score, 'Wk', p)); // [..., m, da]
+      if (v.ndim === 1 && qp.dtype === kp.dtype && qp.dtype === v.dtype) return F.additiveScores(qp, kp, v); // one op
+      const h = F.tanh(F.add(F.unsqueeze(qp, -2), F.unsqueeze(kp, -3))); // [..., n, m, da]
       return F.matmul(h, v); // vᵀ h: [..., n, m]
     }
     case 'location': {

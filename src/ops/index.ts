@@ -9,3 +9,4 @@ export * from './nn.js';
 export * from './conv.js';
 export * from './sdpa.js';
 export * from './rnn.js';
+export * from './additive.js';

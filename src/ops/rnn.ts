@@ -93,8 +93,7 @@ export function gruCell(xProj: Tensor, hProj: Tensor, h: Tensor): Tensor {
  * One LSTM step (torch.nn.LSTM's equations) from xProj = W_i x + b_i and hProj = W_h h + b_h,
  * both [B, 4H] with gates i, f, g, o, and the cell c [B, H] → [h', c']:
  *   i = σ(·)  f = σ(·)  g = tanh(·)  o = σ(·)   c' = f ⊙ c + i ⊙ g   h' = o ⊙ tanh(c')
- * Two ops, one per output (autograd follows single-output ops); the backward recomputes the
- * gates, cheaper than saving four arrays.
+ * Two ops, one per output (autograd follows single-output ops), sharing the saved gates.
  */
 export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tensor] {
   const H = checkGates('lstmCell', 4, xProj, hProj, c, 'c');
@@ -104,18 +103,24 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   const cd = c.data as FloatArray;
   const c2 = allocate(c.dtype, c.size) as FloatArray;
   const h2 = allocate(c.dtype, c.size) as FloatArray;
+  // saved for the backward: the activated gates (xProj's layout) and tanh(c')
+  const act = allocate(c.dtype, xProj.size) as FloatArray;
+  const tc = allocate(c.dtype, c.size) as FloatArray;
   for (let b = 0; b < rows; b++) {
     for (let j = 0; j < H; j++) {
       const at = b * 4 * H + j; // gate i of element (b, j); f, g, o follow H apart
-      const i = sigmoid(xp[at] + hp[at]);
-      const f = sigmoid(xp[at + H] + hp[at + H]);
-      const g = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]);
-      const o = sigmoid(xp[at + 3 * H] + hp[at + 3 * H]);
+      const i = (act[at] = sigmoid(xp[at] + hp[at]));
+      const f = (act[at + H] = sigmoid(xp[at + H] + hp[at + H]));
+      const g = (act[at + 2 * H] = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]));
+      const o = (act[at + 3 * H] = sigmoid(xp[at + 3 * H] + hp[at + 3 * H]));
       const k = b * H + j;
       c2[k] = f * cd[k] + i * g;
-      h2[k] = o * Math.tanh(c2[k]);
+      tc[k] = Math.tanh(c2[k]);
+      h2[k] = o * tc[k];
     }
   }
+  // NOTE: the gates are read back from `act`: for float32 these are the rounded values the
+  // forward stored, a rounding away from the ones it used (well inside float32 tolerance)
   const cNext = record(new Tensor(c2, c.shape), 'lstmCell.c', [xProj, hProj, c], (grad) => {
     // c' = f ⊙ c + i ⊙ g: gradients to the pre-activations of i, f, g (o's stay 0) and to c
     const dy = grad.data as FloatArray;
@@ -124,9 +129,9 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
     for (let b = 0; b < rows; b++) {
       for (let j = 0; j < H; j++) {
         const at = b * 4 * H + j;
-        const i = sigmoid(xp[at] + hp[at]);
-        const f = sigmoid(xp[at + H] + hp[at + H]);
-        const g = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]);
+        const i = act[at];
+        const f = act[at + H];
+        const g = act[at + 2 * H];
         const k = b * H + j;
         const d = dy[k];
         dgates[at] = d * g * i * (1 - i);
@@ -146,9 +151,9 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
     for (let b = 0; b < rows; b++) {
       for (let j = 0; j < H; j++) {
         const at = b * 4 * H + j + 3 * H;
-        const o = sigmoid(xp[at] + hp[at]);
+        const o = act[at];
         const k = b * H + j;
-        const t = Math.tanh(c2[k]);
+        const t = tc[k];
         const d = dy[k];
         dgates[at] = d * t * o * (1 - o);
         dc2[k] = d * o * (1 - t * t);
