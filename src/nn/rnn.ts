@@ -128,7 +128,8 @@ abstract class RecurrentBase extends Module {
         for (let s = 0; s < T; s++) {
           const t = dir === 0 ? s : T - 1 - s;
           const next = this.cell(F.select(xProj, 1, t), state, whh, bhh); // [B, H] each
-          if (valid) {
+          if (valid && lengths!.some((l) => t >= l)) {
+            // some sequence has ended: it keeps its state and outputs zeros (else `where` is the identity)
             const v = valid(t);
             state = next.map((n, i) => F.where(v, n, state[i]));
             steps[t] = F.where(v, next[0], 0);

@@ -1,3 +1,4 @@
+import { reluDropout } from '../ops/fused.js';
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -61,8 +62,12 @@ function feedForward(
   x: Tensor,
 ): Tensor {
   const a = layer.linear1.forward(x); // [B, L, ff]
-  const h = layer.activation === 'relu' ? F.relu(a) : F.gelu(a);
-  return layer.linear2.forward(layer.dropout.forward(h)); // [B, L, E]
+  const d = layer.dropout;
+  const h =
+    layer.activation === 'relu'
+      ? reluDropout(a, d.p, d.training, d.generator) // dropout(relu(a)) in one pass
+      : d.forward(F.gelu(a));
+  return layer.linear2.forward(h); // [B, L, E]
 }
 
 export class TransformerEncoderLayer extends Module {

@@ -1,7 +1,7 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
 import { type FloatArray, allocate, isFloat } from '../tensor/dtype.js';
-import { type Generator, defaultGenerator } from '../tensor/random.js';
+import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
 import { fmt, normAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, mul, neg, sub, where, ne } from './elementwise.js';
@@ -103,37 +103,19 @@ export function layerNorm(
   });
 }
 
-/** Random bits for dropout, drawn a block at a time (a reused buffer, not one per call). */
-const BLOCK = 4096;
-const blockBits = new Uint32Array(BLOCK);
-const blockSigned = new Int32Array(blockBits.buffer);
-
 /**
  * Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p),
- * so eval (training = false) is the identity. Seeded through the generator: one 32-bit draw
- * per element, dropped when below p·2³² (so P(drop) = p to within 2⁻³²).
+ * so eval (training = false) is the identity. Seeded through the generator (see keepMask).
  */
 export function dropout(x: Tensor, p: number, training = true, generator?: Generator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], received ${p}`);
   if (!training || p === 0) return x;
-  const gen = generator ?? defaultGenerator;
-  // NOTE: compared as int32 (u − 2³¹ against p·2³² − 2³¹): a uint32 above 2³¹ read from a
-  // Uint32Array is no small integer to V8, and the comparison then costs several times more.
-  const threshold = p * 4294967296 - 2147483648;
-  const scale = p === 1 ? 0 : 1 / (1 - p);
   const n = x.size;
-  const keep = new Uint8Array(n);
+  const keep = keepMask(generator ?? defaultGenerator, n, p);
+  const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocate(x.dtype, n);
   const xd = x.data;
-  for (let start = 0; start < n; start += BLOCK) {
-    const len = Math.min(BLOCK, n - start);
-    gen.fillUint32(len === BLOCK ? blockBits : blockBits.subarray(0, len));
-    for (let j = 0; j < len; j++) {
-      const k = (blockSigned[j] ^ -2147483648) < threshold ? 0 : 1; // u − 2³¹ by flipping the sign bit
-      keep[start + j] = k;
-      out[start + j] = xd[start + j] * (k * scale); // a product, not a select: 0 · ∞ = NaN as in PyTorch
-    }
-  }
+  for (let i = 0; i < n; i++) out[i] = xd[i] * (keep[i] * scale); // a product, not a select: 0 · ∞ = NaN as in PyTorch
   return record(new Tensor(out, x.shape), 'dropout', [x], (g) => {
     const dx = allocate(g.dtype, n);
     const gd = g.data;

@@ -121,6 +121,29 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/** Random bits for keepMask, drawn a block at a time into one reused buffer. */
+const BLOCK = 4096;
+const blockBits = new Uint32Array(BLOCK);
+const blockSigned = new Int32Array(blockBits.buffer);
+
+/**
+ * A dropout mask: 1 where an element is kept, with probability 1 − p. One 32-bit draw per
+ * element (the generator's nextUint32 stream), dropped when below p·2³², so P(drop) = p to
+ * within 2⁻³².
+ */
+export function keepMask(generator: Generator, n: number, p: number): Uint8Array {
+  // NOTE: compared as int32 (u − 2³¹ against p·2³² − 2³¹): a uint32 above 2³¹ read from a
+  // Uint32Array is no small integer to V8, and the comparison then costs several times more.
+  const threshold = p * 4294967296 - 2147483648;
+  const keep = new Uint8Array(n);
+  for (let start = 0; start < n; start += BLOCK) {
+    const len = Math.min(BLOCK, n - start);
+    generator.fillUint32(len === BLOCK ? blockBits : blockBits.subarray(0, len));
+    for (let j = 0; j < len; j++) keep[start + j] = (blockSigned[j] ^ -2147483648) < threshold ? 0 : 1; // ^: u − 2³¹
+  }
+  return keep;
+}
+
 /** The default generator used when no generator is passed. */
 export const defaultGenerator = new Generator(0);
 

@@ -103,3 +103,21 @@ test('where reads broadcast operands in place: scalar, row mask and full tensor'
   const z = A.where(A.tensor([true, false], [2, 1], { dtype: 'bool' }), A.ones([2, 2]), A.zeros([2]));
   assert.deepEqual(Array.from(z.data), [1, 1, 0, 0]);
 });
+
+test('reluDropout is dropout(relu(x)) with the same stream: values and gradients; gradcheck', async () => {
+  const { reluDropout } = await import('../../src/ops/fused.js');
+  const x = A.randn([7, 9], { dtype: 'float64', generator: new A.Generator(4) }).requiresGrad_();
+  const w = A.randn([7, 9], { dtype: 'float64', generator: new A.Generator(8) });
+  const run = (f: () => A.Tensor) => {
+    x.grad = null;
+    const y = f();
+    A.sum(A.mul(y, w)).backward();
+    return [Array.from(y.data), Array.from(x.grad!.data)];
+  };
+  const fused = run(() => reluDropout(x, 0.3, true, new A.Generator(2)));
+  const composed = run(() => A.dropout(A.relu(x), 0.3, true, new A.Generator(2)));
+  assert.deepEqual(fused, composed);
+  assert.deepEqual(Array.from(reluDropout(x, 0.3, false).data), Array.from(A.relu(x).data), 'eval mode: relu only');
+  const r = A.gradcheck((t) => reluDropout(t, 0.3, true, new A.Generator(2)), [x]);
+  assert.ok(r.ok, JSON.stringify(r.worst));
+});

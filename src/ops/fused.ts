@@ -1,0 +1,38 @@
+import { record } from '../tensor/autograd.js';
+import { allocate } from '../tensor/dtype.js';
+import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { relu } from './elementwise.js';
+import { dropout } from './nn.js';
+
+/**
+ * Fusions of ops that layers always use together, kept out of the public op list: each is
+ * exactly its composition (same values, gradients and random stream), in one pass and one
+ * allocation instead of two.
+ */
+
+/**
+ * dropout(relu(x), p): the feed-forward block's activation and dropout.
+ * y = max(x, 0) · keep · 1/(1 − p);  dy/dx = keep · 1/(1 − p) where x > 0, else 0.
+ */
+export function reluDropout(x: Tensor, p: number, training: boolean, generator?: Generator): Tensor {
+  if (!training || p === 0 || (x.dtype !== 'float32' && x.dtype !== 'float64')) {
+    return dropout(relu(x), p, training, generator);
+  }
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], received ${p}`);
+  const n = x.size;
+  const keep = keepMask(generator ?? defaultGenerator, n, p);
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  const out = allocate(x.dtype, n);
+  const xd = x.data;
+  for (let i = 0; i < n; i++) {
+    const v = xd[i];
+    out[i] = (v < 0 ? 0 : v) * (keep[i] * scale); // relu as in unaryMath: NaN and −0 pass
+  }
+  return record(new Tensor(out, x.shape), 'reluDropout', [x], (g) => {
+    const dx = allocate(g.dtype, n);
+    const gd = g.data;
+    for (let i = 0; i < n; i++) dx[i] = gd[i] * (keep[i] * scale) * (xd[i] <= 0 ? 0 : 1);
+    return [new Tensor(dx, x.shape)];
+  });
+}
