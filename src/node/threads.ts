@@ -33,10 +33,11 @@ export interface ThreadOptions {
 }
 
 /**
- * Below 2²⁰ multiply-adds (about 100³) a GEMM takes under ~70 µs on one thread; waking a sleeping
- * worker costs ~15 µs (measured), so splitting smaller ones gains little or loses.
+ * Below 2²² multiply-adds (about 160³) a GEMM stays on one thread: waking a sleeping worker costs
+ * ~15 µs and the operand copies stay serial; measured on 2 cores, 128³ ran slower on two threads
+ * (38 → 29 GFLOP/s), 256³ and up faster.
  */
-const MIN_PARALLEL_GEMM = 1 << 20;
+const MIN_PARALLEL_GEMM = 1 << 22;
 /**
  * Row-wise kernels go through the cache in blocks of ROW_CHUNK elements per thread; a block is
  * split across threads from ROW_CHUNK elements (softmax over them: ~60 µs on one thread).
