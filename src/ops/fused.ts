@@ -1,3 +1,4 @@
+import { unaryMath, unaryMathBackward } from '../kernels/reference/elementwise.js';
 import { record } from '../tensor/autograd.js';
 import { allocate } from '../tensor/dtype.js';
 import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
@@ -7,8 +8,8 @@ import { dropout } from './nn.js';
 
 /**
  * Fusions of ops that layers always use together, kept out of the public op list: each is
- * exactly its composition (same values, gradients and random stream), in one pass and one
- * allocation instead of two.
+ * exactly its composition (same values, gradients and random stream), with one allocation
+ * and one graph node instead of two.
  */
 
 /**
@@ -24,15 +25,12 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
   const keep = keepMask(generator ?? defaultGenerator, n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocate(x.dtype, n);
-  const xd = x.data;
-  for (let i = 0; i < n; i++) {
-    const v = xd[i];
-    out[i] = (v < 0 ? 0 : v) * (keep[i] * scale); // relu as in unaryMath: NaN and −0 pass
-  }
+  unaryMath('relu', out, x.data); // its branch-free float32 loop
+  for (let i = 0; i < n; i++) out[i] = out[i] * (keep[i] * scale);
   return record(new Tensor(out, x.shape), 'reluDropout', [x], (g) => {
     const dx = allocate(g.dtype, n);
-    const gd = g.data;
-    for (let i = 0; i < n; i++) dx[i] = gd[i] * (keep[i] * scale) * (xd[i] <= 0 ? 0 : 1);
+    unaryMathBackward('relu', dx, g.data, x.data, out);
+    for (let i = 0; i < n; i++) dx[i] = dx[i] * (keep[i] * scale);
     return [new Tensor(dx, x.shape)];
   });
 }

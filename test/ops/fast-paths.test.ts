@@ -121,3 +121,17 @@ test('reluDropout is dropout(relu(x)) with the same stream: values and gradients
   const r = A.gradcheck((t) => reluDropout(t, 0.3, true, new A.Generator(2)), [x]);
   assert.ok(r.ok, JSON.stringify(r.worst));
 });
+
+test('float32 relu (branch-free on the bits) is v < 0 ? 0 : v exactly, and its gradient passes where not x <= 0', () => {
+  const special = [NaN, -NaN, 0, -0, 1, -1, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, 0.5, -0.5];
+  const values = [...special, ...Array.from(A.randn([200], { generator: new A.Generator(3) }).data)];
+  const x = A.tensor(values, [values.length], { dtype: 'float32' }).requiresGrad_();
+  const y = A.relu(x);
+  const up = A.full([values.length], 3, { dtype: 'float32' });
+  y.backward(up);
+  for (let i = 0; i < values.length; i++) {
+    const v = x.data[i];
+    assert.ok(Object.is(y.data[i], v < 0 ? 0 : v), `relu(${v}) = ${y.data[i]}`);
+    assert.ok(Object.is(x.grad!.data[i], 3 * (v <= 0 ? 0 : 1)), `relu'(${v}) = ${x.grad!.data[i]}`);
+  }
+});

@@ -44,6 +44,7 @@ export function unaryMath(code: UnaryCode, out: TypedArray, x: TypedArray): void
       for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
       return;
     case 'relu':
+      if (out instanceof Float32Array && x instanceof Float32Array) return reluF32(int32View(out), int32View(x));
       // NOTE: "v < 0 → 0", so NaN fails the test and propagates, and relu(−0) = −0, as PyTorch
       for (let i = 0; i < n; i++) {
         const v = x[i];
@@ -85,9 +86,32 @@ export function unaryMathBackward(code: UnaryCode, dx: TypedArray, dy: TypedArra
       }
       return;
     case 'relu': // "x ≤ 0 → 0": NaN fails the test and passes its gradient, as PyTorch
-      for (let i = 0; i < n; i++) dx[i] = dy[i] * (x[i] <= 0 ? 0 : 1);
+      // NOTE: +!(·) turns the test into 0/1 without a branch (see reluF32 on why that matters)
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * +!(x[i] <= 0);
       return;
   }
+}
+
+/**
+ * relu on float32 without a branch per element. On real activations the sign is a coin toss,
+ * so `v < 0 ? 0 : v` mispredicts half the time and runs ~4× slower than a multiply.
+ * The decision is made on the bits (read through Int32Array views of the same memory), with
+ * exactly `v < 0 ? 0 : v`'s results: negatives → +0, −0 stays −0, NaN stays NaN.
+ * With b the bits and a = b & 0x7fffffff (the magnitude), v < 0 ⟺ b < 0 ∧ a ≠ 0 ∧ a ≤ 0x7f800000
+ * (sign set, not −0, not NaN); each test is a sign bit, spread to a mask by `>> 31`.
+ */
+export function reluF32(out: Int32Array, x: Int32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const b = x[i];
+    const a = b & 0x7fffffff;
+    const negative = (b >> 31) & (-a >> 31) & ((a - 0x7f800001) >> 31);
+    out[i] = b & ~negative;
+  }
+}
+
+/** The bits of a float32 array, same memory. */
+export function int32View(x: Float32Array): Int32Array {
+  return new Int32Array(x.buffer, x.byteOffset, x.length);
 }
 
 /** σ(v); two branches keep exp() from overflowing for large |v|. */
