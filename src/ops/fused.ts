@@ -1,4 +1,4 @@
-import { unaryMath, unaryMathBackward } from '../kernels/reference/elementwise.js';
+import { reluScale, reluScaleBackward } from '../kernels/reference/elementwise.js';
 import { record } from '../tensor/autograd.js';
 import { allocate } from '../tensor/dtype.js';
 import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
@@ -8,8 +8,8 @@ import { dropout } from './nn.js';
 
 /**
  * Fusions of ops that layers always use together, kept out of the public op list: each is
- * exactly its composition (same values, gradients and random stream), with one allocation
- * and one graph node instead of two.
+ * exactly its composition (same values, gradients and random stream), in one pass over
+ * memory, one allocation and one graph node instead of two.
  */
 
 /**
@@ -25,12 +25,10 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
   const keep = keepMask(generator ?? defaultGenerator, n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocate(x.dtype, n);
-  unaryMath('relu', out, x.data); // its branch-free float32 loop
-  for (let i = 0; i < n; i++) out[i] = out[i] * (keep[i] * scale);
+  reluScale(out, x.data, keep, scale);
   return record(new Tensor(out, x.shape), 'reluDropout', [x], (g) => {
     const dx = allocate(g.dtype, n);
-    unaryMathBackward('relu', dx, g.data, x.data, out);
-    for (let i = 0; i < n; i++) dx[i] = dx[i] * (keep[i] * scale);
+    reluScaleBackward(dx, g.data, x.data, keep, scale);
     return [new Tensor(dx, x.shape)];
   });
 }

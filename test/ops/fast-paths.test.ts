@@ -120,6 +120,19 @@ test('reluDropout is dropout(relu(x)) with the same stream: values and gradients
   assert.deepEqual(Array.from(reluDropout(x, 0.3, false).data), Array.from(A.relu(x).data), 'eval mode: relu only');
   const r = A.gradcheck((t) => reluDropout(t, 0.3, true, new A.Generator(2)), [x]);
   assert.ok(r.ok, JSON.stringify(r.worst));
+  // float32 (the branch-free path), special values included
+  const values = [NaN, 0, -0, -1, 2, Infinity, -Infinity, ...Array.from(x.data)];
+  const x32 = A.tensor(values, [values.length], { dtype: 'float32' }).requiresGrad_();
+  const up = A.randn([values.length], { generator: new A.Generator(6) });
+  const run32 = (f: () => A.Tensor) => {
+    x32.grad = null;
+    const y = f();
+    y.backward(up);
+    return [Array.from(y.data), Array.from(x32.grad!.data)];
+  };
+  const f32 = run32(() => reluDropout(x32, 0.3, true, new A.Generator(2)));
+  const c32 = run32(() => A.dropout(A.relu(x32), 0.3, true, new A.Generator(2)));
+  f32.forEach((u, k) => u.forEach((v, i) => assert.ok(Object.is(v, c32[k][i]), `${k}[${i}]: ${v} vs ${c32[k][i]}`)));
 });
 
 test('float32 relu (branch-free on the bits) is v < 0 ? 0 : v exactly, and its gradient passes where not x <= 0', () => {

@@ -109,6 +109,39 @@ export function reluF32(out: Int32Array, x: Int32Array): void {
   }
 }
 
+/**
+ * out = relu(x) · keep · scale and its backward dx = dy · keep · scale · [x passes relu], in one
+ * pass each (dropout after relu, ops/fused.ts): for large activations the passes over memory,
+ * not the arithmetic, are the cost. relu's 0/1 decisions as in reluF32 and unaryMathBackward.
+ */
+export function reluScale(out: TypedArray, x: TypedArray, keep: Uint8Array, scale: number): void {
+  if (out instanceof Float32Array && x instanceof Float32Array) {
+    const ob = int32View(out);
+    const xb = int32View(x);
+    for (let i = 0; i < out.length; i++) {
+      const b = xb[i];
+      const a = b & 0x7fffffff;
+      ob[i] = b & ~((b >> 31) & (-a >> 31) & ((a - 0x7f800001) >> 31)); // relu, as reluF32
+      out[i] = out[i] * (keep[i] * scale);
+    }
+    return;
+  }
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    out[i] = (v < 0 ? 0 : v) * (keep[i] * scale);
+  }
+}
+
+export function reluScaleBackward(
+  dx: TypedArray,
+  dy: TypedArray,
+  x: TypedArray,
+  keep: Uint8Array,
+  scale: number,
+): void {
+  for (let i = 0; i < dx.length; i++) dx[i] = dy[i] * (keep[i] * scale) * +!(x[i] <= 0);
+}
+
 /** The bits of a float32 array, same memory. */
 export function int32View(x: Float32Array): Int32Array {
   return new Int32Array(x.buffer, x.byteOffset, x.length);
