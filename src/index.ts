@@ -12,6 +12,8 @@ export type { GeneratorState } from './tensor/random.js';
 export * from './ops/index.js';
 export { kernels, setKernels } from './kernels/registry.js';
 export type { Kernels } from './kernels/types.js';
+export { createWasmKernels } from './kernels/wasm/index.js';
+export type { WasmKernels, WasmKernelOptions } from './kernels/wasm/index.js';
 export { gradcheck } from './tensor/gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './tensor/gradcheck.js';
 export { Optimizer, SGD, Adam, AdamW } from './train/optim.js';

@@ -1,7 +1,6 @@
 /**
- * attend/node: the Node-only entry (files). It is meant to re-export the whole browser-safe
- * core as well (a star re-export of src/index.ts), once test/meta/layers.test.ts lets this
- * index import the package index (it reads import specifiers even inside comments).
+ * What only Node can do: files (atomic writes, safetensors on disk) and worker threads.
+ * src/index.node.ts joins this to the browser-safe core; `import 'attend'` resolves there in Node.
  */
 export { writeFileAtomicSync, readFileChecked, readFileHead } from './files.js';
 export type { WriteFileAtomicOptions } from './files.js';
@@ -11,3 +10,5 @@ export {
   loadSafetensorsWithMetadata,
   inspectSafetensorsFile,
 } from './safetensors.js';
+export { createThreadedWasmKernels, closeThreads, threadsReady, threadPoolStats } from './threads.js';
+export type { ThreadOptions } from './threads.js';

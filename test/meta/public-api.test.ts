@@ -23,7 +23,7 @@ test('#2: tensor creation, autograd, ops as functions and methods, safetensors f
   assert.deepEqual(zeros([2]).toArray(), [0, 0]);
   const y = a.matmul(a).add(a).mul(a).softmax(-1).sigmoid().tanh().log().sum();
   y.backward();
-  assert.ok(a.grad && a.grad.toArray().flat().every(Number.isFinite));
+  assert.ok(a.grad && Array.from(a.grad.data).every(Number.isFinite) && a.grad.data.some((g) => g !== 0));
   assert.deepEqual(matmul(tensor([[1, 2]]), tensor([[3], [4]])).toArray(), [[11]]);
   assert.deepEqual(noGrad(() => softmax(tensor([0, 0]), -1)).toArray(), [0.5, 0.5]);
   assert.equal(tensor([1, 2, 3]).mean().toArray(), 2);
