@@ -460,7 +460,7 @@ export function registerExperimentCommands(program: Command): void {
       ),
     )
     .option('--time-budget <duration>', 'training time per model instead, e.g. 3m, 90s')
-    .option('--batch-size <n>', 'examples per batch', parseInt('--batch-size', 1), 64)
+    .option('--batch-size <n>', 'examples per batch', parseInt('--batch-size', 1), 32)
     .option('--train-examples <n>', 'distinct training examples', parseInt('--train-examples', 1), 50000)
     .option('--test-per-bucket <n>', 'held-out sequences per bucket', parseInt('--test-per-bucket', 1), 200)
     .option('--alphabet <n>', 'symbols (digits, then letters)', parseInt('--alphabet', 2), 10)
