@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 import type { ModelKind } from '../models/seq2seq/factory.js';
+import { writeFileAtomicSync } from '../node/files.js';
+import { writeJson } from './run-dir.js';
 import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
 
 export interface QuickstartOptions {
@@ -50,13 +52,23 @@ export async function quickstart(o: QuickstartOptions, version: string): Promise
   );
   const evaluation = await evalG2P(o.out, { split: 'test', beam: 1, limit: o.testWords });
   const predictions = predictG2P(o.out, QUICKSTART_WORDS, { beam: 5 });
+  const report = { train: summary, eval: evaluation, predictions: predictions.predictions };
+  // the report stays in the run folder: the figures and the drawings, as text and as JSON
+  writeJson(join(o.out, 'report.json'), report);
+  const text = [
+    formatEval(evaluation),
+    'Pronunciations, with the attention over the letters for each phoneme (rows: phonemes, columns: letters):',
+    predictions.predictions.map((p) => formatPrediction(p, 'none')).join('\n\n'),
+  ];
+  writeFileAtomicSync(join(o.out, 'report.txt'), text.join('\n\n') + '\n');
   if (o.json) {
-    console.log(JSON.stringify({ train: summary, eval: evaluation, predictions: predictions.predictions }));
+    console.log(JSON.stringify(report));
     return;
   }
   say('\n' + formatEval(evaluation));
   say('\nPronunciations, with the attention over the letters for each phoneme (rows: phonemes, columns: letters):\n');
   say(predictions.predictions.map((p) => formatPrediction(p, o.color)).join('\n\n'));
+  say(`\nThe report is in ${join(o.out, 'report.txt')} (and report.json).`);
   say(
     `\nNext: train longer (attend train g2p --model ${o.model} --time-budget 30m --out ${join('runs', 'g2p')}),` +
       ` then attend eval runs/g2p and attend predict runs/g2p WORD.`,

@@ -98,3 +98,14 @@ test('misuse gets a message naming the problem and a non-zero exit code', () => 
   assert.equal(badBudget.code, 1);
   assert.match(badBudget.stderr, /a duration like 30m, 90s or 1h30m, received 'soon'/);
 });
+
+test('attend start (npm start) trains for its budget, scores test words and leaves a report in the run', () => {
+  const out = join(dir, 'start');
+  const r = attend('start', '--time-budget', '3s', '--test-words', '10', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { train: { steps: number }; eval: { scores: { words: number; wer: number } } };
+  assert.ok(report.train.steps > 0);
+  assert.equal(report.eval.scores.words, 10);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')), report);
+  assert.match(readFileSync(join(out, 'report.txt'), 'utf8'), /WER .* %[\s\S]*attention {2}→/);
+});
