@@ -96,7 +96,10 @@ test('a module’s stateDict saved to a file loads into a fresh module with iden
     assert.deepEqual(Array.from(fresh.forward(x).data), Array.from(linear.forward(x).data));
     assert.deepEqual(loadSafetensorsWithMetadata(path).metadata, { epoch: '3' });
     // bytes work as well as a path
-    assert.deepEqual(Object.keys(loadSafetensors(new Uint8Array(fs.readFileSync(path))).tensors).sort(), ['bias', 'weight']);
+    assert.deepEqual(Object.keys(loadSafetensors(new Uint8Array(fs.readFileSync(path))).tensors).sort(), [
+      'bias',
+      'weight',
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
