@@ -159,17 +159,18 @@ function indexSelectOp(op: string, x: Tensor, axis: number, index: Tensor, skipR
       }
     }
   };
-  return record(
-    new Tensor(out, shape),
-    op,
-    [x],
-    (g) => {
+  const backward = (g: Tensor, sums: (TypedArray | null)[] = [null]) => {
+    const sum = sums[0];
+    if (sum)
+      scatter(g, sum); // into the running sum
+    else {
       const gx = allocate(g.dtype, x.size);
       scatter(g, gx);
       return [new Tensor(gx, x.shape)];
-    },
-    scatter,
-  );
+    }
+    return [null];
+  };
+  return record(new Tensor(out, shape), op, [x], backward, backward);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, allocate, isFloat } from '../tensor/dtype.js';
+import { type FloatArray, type TypedArray, allocate, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumTo } from './elementwise.js';
@@ -63,14 +63,26 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return reshape(r, r.shape.slice(0, -1));
   }
   const out = gemmRaw('matmul', a, b, false, false);
-  return record(out, 'matmul', [a, b], (g) => [
-    a.requiresGrad ? sumTo(gemmRaw('matmul', g, b, false, true), a.shape) : null,
-    b.requiresGrad
-      ? b.ndim === 2
-        ? sharedMatrixGrad(a, g)
-        : sumTo(gemmRaw('matmul', a, g, true, false), b.shape)
-      : null,
-  ]);
+  const batch = out.shape.slice(0, -2);
+  // a gradient needs no sum over broadcast batches when its side had the full batch
+  const fullBatch = (t: Tensor) => sizeOf(t.shape.slice(0, -2)) === sizeOf(batch);
+  const backward = (g: Tensor, sums: (TypedArray | null)[] = []) => {
+    const [sa, sb] = sums as (FloatArray | null)[];
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (a.requiresGrad) {
+      if (sa && fullBatch(a))
+        gemmRaw('matmul', g, b, false, true, sa); // into the running sum
+      else da = sumTo(gemmRaw('matmul', g, b, false, true), a.shape);
+    }
+    if (b.requiresGrad) {
+      if (sb && b.ndim === 2) sharedMatrixGrad(a, g, sb);
+      else if (sb && fullBatch(b)) gemmRaw('matmul', a, g, true, false, sb);
+      else db = b.ndim === 2 ? sharedMatrixGrad(a, g) : sumTo(gemmRaw('matmul', a, g, true, false), b.shape);
+    }
+    return [da, db];
+  };
+  return record(out, 'matmul', [a, b], backward, backward);
 }
 
 /**
@@ -78,12 +90,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * product over the stacked rows, aᵀ [k, batch·m] · g [batch·m, n], instead of one k×n
  * product per batch summed afterwards.
  */
-function sharedMatrixGrad(a: Tensor, g: Tensor): Tensor {
+function sharedMatrixGrad(a: Tensor, g: Tensor, into?: FloatArray): Tensor {
   const k = a.shape[a.ndim - 1];
   const n = g.shape[g.ndim - 1];
   const rows = a.size / k;
-  if (g.size !== rows * n) return sumTo(gemmRaw('matmul', a, g, true, false), [k, n]); // a broadcast against g's batch
-  return gemmRaw('matmul', new Tensor(a.data, [rows, k]), new Tensor(g.data, [rows, n]), true, false);
+  if (g.size !== rows * n) {
+    // a broadcast against g's batch: per-batch products, summed
+    const d = sumTo(gemmRaw('matmul', a, g, true, false), [k, n]);
+    if (into) for (let i = 0; i < into.length; i++) into[i] += d.data[i];
+    return d;
+  }
+  return gemmRaw('matmul', new Tensor(a.data, [rows, k]), new Tensor(g.data, [rows, n]), true, false, into);
 }
 
 /**
@@ -134,13 +151,27 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const out = new Tensor(y.data, [...lead, outF]);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'linear', inputs, (g) => {
+  // With sums (see record's addInto), a gradient already being summed gets this one added in
+  // place: the GEMMs accumulate into it. A weight used at every step of an RNN needs no new
+  // [out, in] tensor and no addition per step.
+  const backward = (g: Tensor, sums: (TypedArray | null)[] = []) => {
     const g2 = new Tensor(g.data, [rows, outF]);
+    const [sx, sw, sb] = sums as (FloatArray | null)[];
     const grads: (Tensor | null)[] = [
-      x.requiresGrad ? reshape(gemmRaw('linear', g2, weight, false, false), x.shape) : null, // dX = dY · W
-      weight.requiresGrad ? gemmRaw('linear', g2, x2, true, false) : null, // dW = dYᵀ · X
+      x.requiresGrad && !sx ? reshape(gemmRaw('linear', g2, weight, false, false), x.shape) : null, // dX = dY · W
+      weight.requiresGrad && !sw ? gemmRaw('linear', g2, x2, true, false) : null, // dW = dYᵀ · X
     ];
-    if (bias) grads.push(bias.requiresGrad ? sumTo(g2, [outF]) : null); // db = Σ_rows dY
+    if (sx) gemmRaw('linear', g2, weight, false, false, sx);
+    if (sw) gemmRaw('linear', g2, x2, true, false, sw);
+    if (!bias) return grads;
+    if (!sb)
+      grads.push(bias.requiresGrad ? sumTo(g2, [outF]) : null); // db = Σ_rows dY
+    else {
+      const gd = g2.data;
+      for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) sb[j] += gd[r * outF + j];
+      grads.push(null);
+    }
     return grads;
-  });
+  };
+  return record(out, 'linear', inputs, backward, backward);
 }

@@ -1,6 +1,6 @@
 import { stridedCopy, stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
-import { allocate } from '../tensor/dtype.js';
+import { type TypedArray, allocate } from '../tensor/dtype.js';
 import {
   type Shape,
   broadcastShapes,
@@ -129,17 +129,18 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   const offset = s * xs[a];
   const out = allocate(x.dtype, sizeOf(shape));
   stridedCopy(out, x.data, offset, shape, strides);
-  return record(
-    new Tensor(out, shape),
-    'slice',
-    [x],
-    (g) => {
+  const backward = (g: Tensor, sums: (TypedArray | null)[] = [null]) => {
+    const sum = sums[0];
+    if (sum)
+      stridedScatter(sum, offset, shape, strides, g.data); // into the running sum
+    else {
       const gx = allocate(g.dtype, x.size);
       stridedScatter(gx, offset, shape, strides, g.data);
       return [new Tensor(gx, x.shape)];
-    },
-    (g, gx) => stridedScatter(gx, offset, shape, strides, g.data), // into the running sum
-  );
+    }
+    return [null];
+  };
+  return record(new Tensor(out, shape), 'slice', [x], backward, backward);
 }
 
 /** The sub-tensor at `index` along `axis`, that axis removed. */

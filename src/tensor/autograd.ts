@@ -12,9 +12,15 @@ export interface GradFn {
   readonly name: string;
   inputs: Tensor[];
   backward: ((grad: Tensor) => (Tensor | null)[]) | null; // null once released
-  /** See `record`: adds the input's gradient into a buffer of the input's shape. */
-  scatter?: ((grad: Tensor, into: TypedArray) => void) | null;
+  /** See `record`: backward that may add into the running sums of the inputs' gradients. */
+  addInto?: AddInto | null;
 }
+
+/**
+ * A backward that adds input k's gradient into sums[k] (the input's shape) when sums[k] is
+ * given, returning null for it, and otherwise returns a new tensor no one else holds.
+ */
+export type AddInto = (grad: Tensor, sums: (TypedArray | null)[]) => (Tensor | null)[];
 
 let gradEnabled = true;
 
@@ -35,21 +41,20 @@ export function noGrad<T>(fn: () => T): T {
 
 /**
  * Attach the backward rule of an op to its output, if any input requires grad.
- * `scatter`, for a one-input op that reads part of its input (slice, gather, embedding): add
- * the input's gradient into `into` (the input's shape) in place. When the input's gradient is
- * already being summed, backward uses it instead of a zero tensor per use: taking T slices of
- * one tensor costs T slices, not T whole tensors. With `scatter`, `backward` must return a new
- * tensor (the pass then owns it).
+ * `addInto`, optional, is the same backward able to add into a gradient being summed: an op
+ * whose input is used many times (a weight at every RNN step, a slice of one tensor per step)
+ * then costs one running sum, updated in place (by its GEMM, for linear), not a new tensor and
+ * an addition per use.
  */
 export function record(
   out: Tensor,
   name: string,
   inputs: Tensor[],
   backward: (grad: Tensor) => (Tensor | null)[],
-  scatter?: (grad: Tensor, into: TypedArray) => void,
+  addInto?: AddInto,
 ): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    out.gradFn = { name, inputs, backward, scatter: scatter ?? null };
+    out.gradFn = { name, inputs, backward, addInto: addInto ?? null };
     out._requiresGrad = true;
   }
   return out;
@@ -126,8 +131,8 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
       );
     }
     const inputs = fn.inputs;
-    if (fn.scatter && inputs.length === 1) {
-      scatterInto(fn, g, inputs[0], grads, owned);
+    if (fn.addInto) {
+      backwardInto(fn.addInto, g, inputs, grads, owned);
       release(fn, retainGraph);
       continue;
     }
@@ -146,21 +151,30 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
 function release(fn: GradFn, retainGraph: boolean): void {
   if (!retainGraph) {
     fn.backward = null;
-    fn.scatter = null;
+    fn.addInto = null;
     fn.inputs = [];
   }
 }
 
-/** The backward of an op recorded with `scatter`: into the input's running sum when the pass owns one. */
-function scatterInto(fn: GradFn, g: Tensor, input: Tensor, grads: Map<Tensor, Tensor>, owned: Set<Tensor>): void {
-  if (!input.requiresGrad) return;
-  const prev = grads.get(input);
-  if (prev && owned.has(prev) && prev.dtype === g.dtype) {
-    fn.scatter!(g, prev.data);
-    return;
+/** The backward of an op recorded with `addInto`: into each input's running sum that the pass owns. */
+function backwardInto(
+  addInto: AddInto,
+  g: Tensor,
+  inputs: Tensor[],
+  grads: Map<Tensor, Tensor>,
+  owned: Set<Tensor>,
+): void {
+  const sums = inputs.map((input) => {
+    const prev = input.requiresGrad ? grads.get(input) : undefined;
+    return prev && owned.has(prev) && prev.dtype === g.dtype ? prev.data : null;
+  });
+  const results = addInto(g, sums);
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k];
+    const fresh = results[k];
+    if (!fresh || !input.requiresGrad) continue;
+    owned.add(fresh); // new, held by no one else: later uses may add into it
+    const prev = grads.get(input);
+    grads.set(input, prev ? accumulate(fresh, prev, owned) : fresh);
   }
-  const fresh = fn.backward!(g)[0];
-  if (!fresh) return;
-  owned.add(fresh);
-  grads.set(input, prev ? accumulate(fresh, prev, owned) : fresh);
 }

@@ -148,3 +148,26 @@ test('float32 relu (branch-free on the bits) is v < 0 ? 0 : v exactly, and its g
     assert.ok(Object.is(x.grad!.data[i], 3 * (v <= 0 ? 0 : 1)), `relu'(${v}) = ${x.grad!.data[i]}`);
   }
 });
+
+test('gradients summed in place over many uses (linear, matmul, slice) equal the sum of each use alone', () => {
+  const g = new A.Generator(12);
+  const r = (shape: number[]) => A.randn(shape, { dtype: 'float64', generator: g });
+  const w = r([4, 3]).requiresGrad_();
+  const b = r([4]).requiresGrad_();
+  const m = r([2, 3, 5]).requiresGrad_(); // a batched matrix used as the right operand each step
+  const xs = [r([2, 3]), r([2, 3]), r([2, 3]), r([2, 3])];
+  const qs = [r([2, 1, 3]), r([2, 1, 3]), r([2, 1, 3]), r([2, 1, 3])];
+  const step = (k: number) =>
+    A.add(A.sum(A.mul(A.linear(xs[k], w, b), k + 1)), A.sum(A.matmul(qs[k], A.slice(m, 2, k, k + 2))));
+  const grads = () => [w, b, m].map((t) => Array.from(t.grad!.data));
+  [w, b, m].forEach((t) => (t.grad = null));
+  A.add(A.add(step(0), step(1)), A.add(step(2), step(3))).backward(); // one graph: sums built in place
+  const together = grads();
+  const alone = [w, b, m].map((t) => new Array<number>(t.size).fill(0));
+  for (let k = 0; k < 4; k++) {
+    [w, b, m].forEach((t) => (t.grad = null));
+    step(k).backward();
+    grads().forEach((gr, i) => gr.forEach((v, j) => (alone[i][j] += v)));
+  }
+  together.forEach((gr, i) => gr.forEach((v, j) => assert.ok(Math.abs(v - alone[i][j]) < 1e-12, `${i}[${j}]`)));
+});
