@@ -1,5 +1,5 @@
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, allocate } from '../tensor/dtype.js';
+import { type FloatArray, type TypedArray, allocate } from '../tensor/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { expand } from './shape.js';
@@ -52,10 +52,12 @@ export function additiveScores(qp: Tensor, kp: Tensor, v: Tensor): Tensor {
       }
     }
   }
-  return record(new Tensor(e, [...lead, n, m]), 'additiveScores', [q, k, v], (grad) => {
+  // with sums (record's addInto) the gradients are added straight into running sums: the keys
+  // of a decoder's attention are scored again at every step
+  const backward = (grad: Tensor, sums: (TypedArray | null)[] = []) => {
     const ge = grad.data as FloatArray;
-    const dq = allocate(qp.dtype, q.size) as FloatArray;
-    const dk = allocate(qp.dtype, k.size) as FloatArray;
+    const dq = (sums[0] ?? allocate(qp.dtype, q.size)) as FloatArray;
+    const dk = (sums[1] ?? allocate(qp.dtype, k.size)) as FloatArray;
     const dv = new Float64Array(da); // summed over G·n·m terms: kept in double until the end
     for (let g = 0; g < G; g++) {
       for (let i = 0; i < n; i++) {
@@ -74,8 +76,15 @@ export function additiveScores(qp: Tensor, kp: Tensor, v: Tensor): Tensor {
         }
       }
     }
-    const dvOut = allocate(qp.dtype, da);
-    dvOut.set(dv);
-    return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dvOut, v.shape)];
-  });
+    const sv = sums[2];
+    if (sv) for (let a = 0; a < da; a++) sv[a] += dv[a];
+    const dvOut = sv ? null : allocate(qp.dtype, da);
+    dvOut?.set(dv);
+    return [
+      sums[0] ? null : new Tensor(dq, q.shape),
+      sums[1] ? null : new Tensor(dk, k.shape),
+      dvOut ? new Tensor(dvOut, v.shape) : null,
+    ];
+  };
+  return record(new Tensor(e, [...lead, n, m]), 'additiveScores', [q, k, v], backward, backward);
 }

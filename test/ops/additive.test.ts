@@ -33,3 +33,20 @@ test('additiveScores matches the composed score, values and gradients', () => {
 test('additiveScores checks its shapes', () => {
   assert.throws(() => A.additiveScores(A.zeros([2, 3]), A.zeros([4, 2]), A.zeros([3])), /additiveScores: needs/);
 });
+
+test('keys scored at several steps: gradients summed in place equal the sum of each step alone', () => {
+  const k = x64([2, 5, 4]);
+  const v = x64([4]);
+  const qs = [x64([2, 1, 4]), x64([2, 1, 4]), x64([2, 1, 4])];
+  const step = (i: number) => A.sum(A.mul(A.additiveScores(qs[i], k, v), i + 1));
+  k.grad = v.grad = null;
+  A.add(A.add(step(0), step(1)), step(2)).backward();
+  const together = [k, v].map((t) => Array.from(t.grad!.data));
+  const alone = [k, v].map((t) => new Array<number>(t.size).fill(0));
+  for (let i = 0; i < 3; i++) {
+    k.grad = v.grad = null;
+    step(i).backward();
+    [k, v].forEach((t, j) => t.grad!.data.forEach((x, e) => (alone[j][e] += x)));
+  }
+  together.forEach((g, j) => g.forEach((x, e) => assert.ok(Math.abs(x - alone[j][e]) < 1e-12, `${j}[${e}]`)));
+});
