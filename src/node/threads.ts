@@ -11,7 +11,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../kernels/types.js';
-import { runBlock, wasmGemm, type GemmCall, type GemmExports, type GemmRunner } from '../kernels/wasm/gemm.js';
+import {
+  gemmArguments,
+  runBlock,
+  wasmGemm,
+  type GemmCall,
+  type GemmExports,
+  type GemmRunner,
+} from '../kernels/wasm/gemm.js';
 import * as gemmWasm from '../kernels/wasm/gemm.generated.js';
 import { Arena, instantiate, type WasmModule } from '../kernels/wasm/loader.js';
 import {
@@ -235,27 +242,10 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
     else if (n >= 2 * m) blocks = ranges(n, parts, 8).map(([j0, j1]) => [0, batch, 0, m, j0, j1]);
     else blocks = ranges(m, parts, 4).map(([i0, i1]) => [0, batch, i0, i1, 0, n]);
     const scratchBytes = gemm.exports.gemmScratchBytes(m, n, k);
-    const { c, a, bm, strideA, rsA, csA, strideB, rsB, csB, accumulate } = call;
     const jobs = blocks.map((block) => ({
       mod: 0,
       fn: 0,
-      args: [
-        c,
-        a,
-        bm,
-        m,
-        n,
-        k,
-        strideA,
-        rsA,
-        csA,
-        strideB,
-        rsB,
-        csB,
-        accumulate ? 1 : 0,
-        arena.alloc(scratchBytes),
-        ...block,
-      ],
+      args: gemmArguments(call, arena.alloc(scratchBytes), block),
     }));
     pool.run(jobs, (job) => (gemm.exports.gemm as (...args: number[]) => void)(...job.args));
   };

@@ -68,6 +68,12 @@ export function singleThreadRunner(exports: GemmExports): GemmRunner {
   };
 }
 
+/** The arguments of `GemmExports.gemm` for C[b0:b1][i0:i1, j0:j1] of a prepared call (`block` = b0, b1, i0, i1, j0, j1). */
+export function gemmArguments(call: GemmCall, scratch: number, block: readonly number[]): number[] {
+  const { c, a, bm, m, n, k, strideA, rsA, csA, strideB, rsB, csB, accumulate } = call;
+  return [c, a, bm, m, n, k, strideA, rsA, csA, strideB, rsB, csB, accumulate ? 1 : 0, scratch, ...block];
+}
+
 /** Runs C[b0:b1][i0:i1, j0:j1] of a prepared call with the given scratch. */
 export function runBlock(
   exports: GemmExports,
@@ -80,29 +86,7 @@ export function runBlock(
   j0: number,
   j1: number,
 ): void {
-  const { c, a, bm, m, n, k, strideA, rsA, csA, strideB, rsB, csB, accumulate } = call;
-  exports.gemm(
-    c,
-    a,
-    bm,
-    m,
-    n,
-    k,
-    strideA,
-    rsA,
-    csA,
-    strideB,
-    rsB,
-    csB,
-    accumulate ? 1 : 0,
-    scratch,
-    b0,
-    b1,
-    i0,
-    i1,
-    j0,
-    j1,
-  );
+  (exports.gemm as (...args: number[]) => void)(...gemmArguments(call, scratch, [b0, b1, i0, i1, j0, j1]));
 }
 
 /**
