@@ -74,3 +74,16 @@ export function bandMask(n: number, m: number, D: number, offset = 0): Tensor {
   }
   return new Tensor(data, [n, m]);
 }
+
+/**
+ * Real (unpadded) positions per row of a key padding mask [B, m] (true = padding), at least 1:
+ * the `lengths` an RNN takes, and the source length local-p scales its position by.
+ */
+export function unpaddedLengths(keyPaddingMask: Tensor): number[] {
+  const [B, m] = keyPaddingMask.shape;
+  return Array.from({ length: B }, (_, b) => {
+    let n = 0;
+    for (let j = 0; j < m; j++) if (!keyPaddingMask.data[b * m + j]) n++;
+    return Math.max(n, 1);
+  });
+}

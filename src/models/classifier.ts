@@ -5,6 +5,7 @@
  * max or last-state pooling for comparison. Shapes: B batch, T tokens, E embedding, H hidden,
  * C classes. Padding (id 0) is masked from every pooling.
  */
+import { unpaddedLengths } from '../attention/masks.js';
 import { AttentionPooling } from '../nn/attention-layers.js';
 import { Dropout, Embedding, Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
@@ -70,16 +71,10 @@ export class AttentionClassifier extends Module {
    * α [B, T] over the tokens (what the article's figures show).
    */
   forward(tokens: Tensor): { logits: Tensor; weights: Tensor | null } {
-    const [B, T] = tokens.shape;
     const pad = F.eq(tokens, 0); // [B, T], true = padding
     let x = this.dropout.forward(this.embedding.forward(tokens)); // [B, T, E]
     if (this.encoder instanceof GRU) {
-      const lengths = Array.from({ length: B }, (_, b) => {
-        let n = 0;
-        for (let t = 0; t < T; t++) if (tokens.data[b * T + t] !== 0) n++;
-        return Math.max(1, n);
-      });
-      x = this.encoder.forward(x, null, { lengths }).output; // [B, T, 2H]
+      x = this.encoder.forward(x, null, { lengths: unpaddedLengths(pad) }).output; // [B, T, 2H]
     } else if (this.encoder) {
       x = this.encoder.forward(this.positions!.forward(x), { srcKeyPaddingMask: pad }); // [B, T, E]
     }

@@ -1,4 +1,5 @@
 import { type AttentionOptions, type AttentionResult, attention } from '../attention/attention.js';
+import { unpaddedLengths } from '../attention/masks.js';
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt } from '../tensor/shape.js';
@@ -172,17 +173,11 @@ export class LocalAttention extends ScoredAttention {
   }
 }
 
-/** S − 1 for every row, or per row from a key padding mask [B, S] (true = padding), shaped [B, 1, …] to broadcast over `rank` axes. */
+/** S − 1 for every row, or per row from a key padding mask [B, S], shaped [B, 1, …] to broadcast over `rank` axes. */
 function lastPositions(keyPaddingMask: Tensor | null | undefined, S: number, rank: number): number | Tensor {
   if (!keyPaddingMask) return S - 1;
-  const [B, m] = keyPaddingMask.shape;
-  const last = new Float32Array(B);
-  for (let b = 0; b < B; b++) {
-    let n = 0;
-    for (let j = 0; j < m; j++) if (!keyPaddingMask.data[b * m + j]) n++;
-    last[b] = Math.max(n - 1, 0);
-  }
-  return new Tensor(last, [B, ...new Array<number>(rank - 1).fill(1)]);
+  const last = Float32Array.from(unpaddedLengths(keyPaddingMask), (n) => n - 1);
+  return new Tensor(last, [last.length, ...new Array<number>(rank - 1).fill(1)]);
 }
 
 /**

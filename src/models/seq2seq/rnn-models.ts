@@ -2,7 +2,8 @@ import { AdditiveAttention, GeneralAttention, LocalAttention } from '../../nn/at
 import { Dropout, Embedding, Linear } from '../../nn/layers.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import { GRU, GRUCell, LSTM, LSTMCell } from '../../nn/rnn.js';
-import { attention } from '../../attention/attention.js';
+import { attention, denseWeights } from '../../attention/attention.js';
+import { unpaddedLengths } from '../../attention/masks.js';
 import * as F from '../../ops/index.js';
 import { type Generator, defaultGenerator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -20,16 +21,6 @@ export interface RnnSeq2SeqConfig {
   layers?: number;
   dropout?: number;
   generator?: Generator;
-}
-
-/** Lengths of the real (unpadded) source tokens per row. */
-function lengthsOf(srcPad: Tensor): number[] {
-  const [B, S] = srcPad.shape;
-  return Array.from({ length: B }, (_, b) => {
-    let n = 0;
-    for (let s = 0; s < S; s++) if (!srcPad.data[b * S + s]) n++;
-    return Math.max(n, 1);
-  });
 }
 
 /** Teacher forcing through `step`, so training and decoding share one code path. */
@@ -78,7 +69,7 @@ export class PlainSeq2Seq extends Module implements EncoderDecoder {
     return { logits: F.logSoftmax(this.output.forward(this.dropout.forward(output)), -1), attention: null };
   }
   start(src: Tensor, srcPad: Tensor): DecodeState {
-    const lengths = lengthsOf(srcPad);
+    const lengths = unpaddedLengths(srcPad);
     const [B, S] = src.shape;
     // reverse each row's real tokens (Sutskever et al.: "reversing the source sentences")
     const rev = new Int32Array(B * S);
@@ -135,7 +126,7 @@ export class Bahdanau extends Module implements EncoderDecoder {
   start(src: Tensor, srcPad: Tensor): DecodeState {
     const H = this.config.hidden;
     const x = this.dropout.forward(this.src_embedding.forward(src)); // [B, S, E]
-    const { output: annotations } = this.encoder.forward(x, null, { lengths: lengthsOf(srcPad) }); // [B, S, 2H]
+    const { output: annotations } = this.encoder.forward(x, null, { lengths: unpaddedLengths(srcPad) }); // [B, S, 2H]
     const backwardFirst = F.slice(F.select(annotations, 1, 0), 1, H); // ←h_1: [B, H]
     return {
       s: F.tanh(this.init_state.forward(backwardFirst)), // s_0: [B, H]
@@ -213,7 +204,7 @@ export class Luong extends Module implements EncoderDecoder {
   }
   start(src: Tensor, srcPad: Tensor): DecodeState {
     const x = this.dropout.forward(this.src_embedding.forward(src)); // [B, S, E]
-    const { output, hN, cN } = this.encoder.forward(x, null, null, { lengths: lengthsOf(srcPad) }); // [B, S, H], [L, B, H]
+    const { output, hN, cN } = this.encoder.forward(x, null, null, { lengths: unpaddedLengths(srcPad) }); // [B, S, H], [L, B, H]
     const B = src.shape[0];
     const state: DecodeState = { memory: output, srcPad, feed: F.zeros([B, this.config.hidden]) }; // h̃_0 = 0
     // the decoder starts from the encoder's final states; rows on axis 0 for beam search
@@ -241,7 +232,7 @@ export class Luong extends Module implements EncoderDecoder {
     const feed = F.tanh(this.W_c.forward(F.concat([c, F.squeeze(ht, 1)], 1))); // h̃_t: [B, H]
     next.feed = feed;
     const logProbs = F.logSoftmax(this.W_s.forward(this.dropout.forward(feed)), -1); // [B, V]
-    const weights = r.windowStart ? denseRow(r.weights, r.windowStart, memory.shape[1]) : F.squeeze(r.weights, 1);
+    const weights = F.squeeze(denseWeights(r, memory.shape[1]), 1); // local windows spread over the source: [B, S]
     return { logProbs, attention: weights, state: next };
   }
   private attend(q: Tensor, memory: Tensor, srcPad: Tensor, t: number) {
@@ -251,17 +242,4 @@ export class Luong extends Module implements EncoderDecoder {
     if (this.attention) return this.attention.forward(q, memory, memory, opts);
     return attention(q, memory, memory, { ...opts, score: 'dot' });
   }
-}
-
-/** Windowed weights [B, 1, W] with their starts → the dense row [B, S]. */
-function denseRow(weights: Tensor, start: Tensor, S: number): Tensor {
-  const [B, , W] = weights.shape;
-  const out = F.zeros([B, S], { dtype: weights.dtype });
-  for (let b = 0; b < B; b++) {
-    for (let c = 0; c < W; c++) {
-      const j = start.data[b] + c;
-      if (j >= 0 && j < S) out.data[b * S + j] = weights.data[b * W + c];
-    }
-  }
-  return out;
 }
