@@ -7,13 +7,11 @@ import { join } from 'node:path';
 import { type CmudictSplit, type G2PEntry, cmudictEntries, loadCmudict, splitCmudict } from '../data/cmudict.js';
 import { Vocab } from '../data/vocab.js';
 import { scoreG2P, type G2PScores } from '../metrics/g2p.js';
-import { createModel } from '../models/seq2seq/factory.js';
 import { type Prediction, predictSequences } from '../models/seq2seq/predict.js';
 import type { EncoderDecoder } from '../models/seq2seq/types.js';
-import { Generator } from '../tensor/random.js';
 import { renderTerminal } from '../viz/terminal.js';
 import { type TrainCliOptions, type TrainSummary, trainRun } from './train-run.js';
-import { loadRunConfig, loadWeights, resolveRun, writeJson } from './run-dir.js';
+import { openRun, writeJson } from './run-dir.js';
 
 export interface G2PDataOptions {
   /** Use only the first N training examples (after the split): quick runs and tests. */
@@ -72,18 +70,6 @@ export async function trainG2P(o: TrainCliOptions & G2PDataOptions, version: str
     },
     version,
   );
-}
-
-/** A trained run, rebuilt: config, vocabularies and the model with its best weights. */
-export function openRun(runOrCheckpoint: string) {
-  const { dir, weights } = resolveRun(runOrCheckpoint);
-  const config = loadRunConfig(dir);
-  const srcVocab = Vocab.fromJSON(config.srcVocab);
-  const tgtVocab = Vocab.fromJSON(config.tgtVocab);
-  const model = createModel(config.model, new Generator(0));
-  loadWeights(model, weights);
-  model.eval();
-  return { dir, weights, config, srcVocab, tgtVocab, model };
 }
 
 export interface EvalOutput {

@@ -7,7 +7,8 @@ import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/fact
 import { setKernels } from '../kernels/registry.js';
 import { createThreadedWasmKernels } from '../node/threads.js';
 import { runDemo } from './demo.js';
-import { evalG2P, formatEval, formatPrediction, openRun, predictG2P, trainG2P } from './g2p.js';
+import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
+import { loadRunConfig, resolveRun } from './run-dir.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { registerExperimentCommands } from './experiment.js';
 import { quickstart } from './quickstart.js';
@@ -188,7 +189,8 @@ program
   .option('--limit <n>', 'score only the first n words', int('--limit'))
   .option('--json', 'print the result as JSON', false)
   .action(async (run: string, o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
-    if (openRun(run).config.task === 'translate') {
+    // the config names the task; only the command that scores opens the weights
+    if (loadRunConfig(resolveRun(run).dir).task === 'translate') {
       const r = evalTranslate(run, o);
       const b = r.bleu;
       console.log(

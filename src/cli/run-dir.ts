@@ -12,8 +12,9 @@
 import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
-import type { VocabJSON } from '../data/vocab.js';
-import type { ModelSpec } from '../models/seq2seq/factory.js';
+import { Vocab, type VocabJSON } from '../data/vocab.js';
+import { type ModelSpec, createModel } from '../models/seq2seq/factory.js';
+import { Generator } from '../tensor/random.js';
 import type { Module } from '../nn/module.js';
 import type { CheckpointBytes } from '../train/checkpoint.js';
 import { readFileChecked, writeFileAtomicSync } from '../node/files.js';
@@ -105,4 +106,16 @@ export function readCheckpoint(dir: string): CheckpointBytes {
 /** One JSON record per line; appended (a torn last line is skipped by readers). */
 export function appendLog(dir: string, record: object): void {
   appendFileSync(join(dir, 'log.jsonl'), JSON.stringify(record) + '\n');
+}
+
+/** A trained run, rebuilt: config, vocabularies and the model with its best weights, in eval mode. */
+export function openRun(runOrCheckpoint: string) {
+  const { dir, weights } = resolveRun(runOrCheckpoint);
+  const config = loadRunConfig(dir);
+  const srcVocab = Vocab.fromJSON(config.srcVocab);
+  const tgtVocab = Vocab.fromJSON(config.tgtVocab);
+  const model = createModel(config.model, new Generator(0));
+  loadWeights(model, weights);
+  model.eval();
+  return { dir, weights, config, srcVocab, tgtVocab, model };
 }

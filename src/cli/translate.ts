@@ -17,8 +17,7 @@ import { Vocab } from '../data/vocab.js';
 import { corpusBleu } from '../metrics/bleu.js';
 import { predictSequences, type Prediction } from '../models/seq2seq/predict.js';
 import type { EncoderDecoder } from '../models/seq2seq/types.js';
-import { openRun } from './g2p.js';
-import type { RunConfig } from './run-dir.js';
+import { type RunConfig, openRun } from './run-dir.js';
 import { type TrainCliOptions, type TrainSummary, trainRun } from './train-run.js';
 
 export type TokenizerKind = 'words' | 'chars' | 'bpe';

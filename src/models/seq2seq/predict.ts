@@ -1,6 +1,5 @@
 import type { Vocab } from '../../data/vocab.js';
-import { PAD } from '../../data/vocab.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { padBatch } from '../../data/batching.js';
 import { generate } from './decode.js';
 import type { EncoderDecoder } from './types.js';
 
@@ -37,22 +36,13 @@ export function predictSequences(
     const rows = order.slice(start, start + batchSize);
     const ids = rows.map((i) => srcVocab.encode(sources[i]));
     ids.forEach((s, r) => {
-      if (s.length === 0) throw new Error(`predictSequences: sources[${rows[r]}] is empty`);
+      if (s.length === 0) throw new Error(`predictSequences: sources[${rows[r]}] must not be empty, received []`);
     });
-    const B = rows.length;
-    const S = Math.max(...ids.map((s) => s.length));
-    const src = new Int32Array(B * S).fill(PAD);
-    const pad = new Uint8Array(B * S).fill(1);
-    ids.forEach((s, b) =>
-      s.forEach((id, j) => {
-        src[b * S + j] = id;
-        pad[b * S + j] = 0;
-      }),
-    );
-    const hyps = generate(model, new Tensor(src, [B, S]), new Tensor(pad, [B, S]), {
+    const { src, srcPad } = padBatch(ids.map((s) => ({ src: s, tgt: [] }))); // [B, S] each
+    const hyps = generate(model, src, srcPad, {
       beam: options.beam ?? 1,
       lengthPenalty: options.lengthPenalty,
-      maxLength: options.maxLength ?? 2 * S + 10,
+      maxLength: options.maxLength ?? 2 * src.shape[1] + 10,
     });
     hyps.forEach((h, b) => {
       const i = rows[b];
