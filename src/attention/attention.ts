@@ -128,9 +128,8 @@ export function attention(
  */
 function fusedPays(query: Tensor, key: Tensor): boolean {
   if (kernels().attentionForward !== referenceKernels.attentionForward) return true;
-  const n = query.shape[query.ndim - 2];
-  const m = key.shape[key.ndim - 2];
-  return (query.size / query.shape[query.ndim - 1]) * m > 2 ** 26 || n * m > 2 ** 26;
+  const rows = query.size / query.shape[query.ndim - 1]; // G·n queries
+  return rows * key.shape[key.ndim - 2] > 2 ** 26; // G·n·m weights
 }
 
 /** Whether the fused kernel computes exactly what the composed path would. */

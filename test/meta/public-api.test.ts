@@ -44,10 +44,16 @@ test('#3: attention, nn.MultiheadAttention, Transformer layers, GRU and LSTM wit
   const x = randn([2, 4, 8]);
   assert.deepEqual(attention(x, x, x).weights!.shape, [2, 4, 4]);
   const mha = new nn.MultiheadAttention(8, 2);
-  assert.deepEqual(mha.forward(x, x, x).output.shape, [2, 4, 8]);
-  mha.loadStateDict(mha.stateDict());
-  assert.deepEqual(new nn.TransformerEncoderLayer(8, 2).forward(x).shape, [2, 4, 8]);
+  const other = new nn.MultiheadAttention(8, 2);
+  assert.notDeepEqual(mha.forward(x, x, x).output.data, other.forward(x, x, x).output.data);
+  mha.loadStateDict(other.stateDict()); // weights move by name: the same module, the same output
+  assert.deepEqual(mha.forward(x, x, x).output.data, other.forward(x, x, x).output.data);
+  const enc = new nn.TransformerEncoderLayer(8, 2).eval();
+  assert.deepEqual(enc.forward(x).shape, [2, 4, 8]);
+  assert.notDeepEqual(enc.forward(x).data, x.data);
   assert.deepEqual(new nn.TransformerDecoderLayer(8, 2).forward(x, x).shape, [2, 4, 8]);
+  // the last step of the output is the final state (one layer, one direction)
+  const lastStep = (o: attend.Tensor) => Array.from(o.data.subarray(3 * 5, 4 * 5)); // row 0, step 3
   const gru = new nn.GRU(8, 5).forward(x);
   assert.deepEqual(
     [gru.output.shape, gru.hN.shape],
@@ -56,6 +62,7 @@ test('#3: attention, nn.MultiheadAttention, Transformer layers, GRU and LSTM wit
       [1, 2, 5],
     ],
   );
+  assert.deepEqual(lastStep(gru.output), Array.from(gru.hN.data.subarray(0, 5)));
   const lstm = new nn.LSTM(8, 5).forward(x, null);
   assert.deepEqual(
     [lstm.output.shape, lstm.hN.shape, lstm.cN.shape],
@@ -65,4 +72,5 @@ test('#3: attention, nn.MultiheadAttention, Transformer layers, GRU and LSTM wit
       [1, 2, 5],
     ],
   );
+  assert.deepEqual(lastStep(lstm.output), Array.from(lstm.hN.data.subarray(0, 5)));
 });
