@@ -11,6 +11,9 @@ import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g
 import { loadRunConfig, resolveRun } from './run-dir.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { registerExperimentCommands } from './experiment.js';
+import { registerCaptionCommands } from './caption.js';
+import { registerClassifyCommands } from './classify.js';
+import { registerServeCommands } from './serve.js';
 import { quickstart } from './quickstart.js';
 import type { TrainCliOptions, TrainSummary } from './train-run.js';
 
@@ -219,6 +222,9 @@ program
   });
 
 registerExperimentCommands(program);
+registerClassifyCommands(program);
+registerCaptionCommands(program);
+registerServeCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`attend: ${e instanceof Error ? e.message : String(e)}`);
