@@ -11,6 +11,7 @@ import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g
 import { loadRunConfig, resolveRun } from './run-dir.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { registerExperimentCommands } from './experiment.js';
+import { registerCostExperiments } from './experiment-cost.js';
 import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
@@ -222,6 +223,7 @@ program
   });
 
 registerExperimentCommands(program);
+registerCostExperiments(program);
 registerClassifyCommands(program);
 registerCaptionCommands(program);
 registerServeCommands(program);
