@@ -30,3 +30,4 @@ export {
   AttentionPooling,
 } from './attention-layers.js';
 export type { AttentionCallOptions } from './attention-layers.js';
+export { Conv2d } from './conv.js';
