@@ -1,6 +1,65 @@
-import type { Command } from 'commander';
+/**
+ * `attend serve RUN_OR_CHECKPOINT`: a local page that runs the run's model in the browser.
+ *
+ * How the weights reach the page: the page fetches /api/config.json (the model spec and
+ * vocabularies) and /api/weights.safetensors (the run's best weights, byte for byte), decodes
+ * them with the same package's browser-safe core in a Web Worker, and decodes words there with
+ * its WebAssembly kernels. The server computes nothing; it only hands out fixed files.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadRunConfig, resolveRun } from './run-dir.js';
+import { startServer, type RunningServer } from './serve-server.js';
 
-/** The `attend` commands of this file register here (filled in by the work on its issue). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** dist/web of this checkout: two levels above src/cli (tsx) or three above dist/src/cli (built). */
+export function defaultWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'web');
+  }
+  throw new Error('serve: cannot find the attend package root above ' + fileURLToPath(import.meta.url));
+}
+
+export async function serveRun(
+  runOrCheckpoint: string,
+  o: { port: number; host: string; webRoot?: string },
+): Promise<RunningServer> {
+  const { dir, weights } = resolveRun(runOrCheckpoint);
+  const config = loadRunConfig(dir);
+  if (config.task !== 'g2p')
+    throw new Error(`serve: the page pronounces words, so the run must be a g2p run; '${dir}' is a ${config.task} run`);
+  if (!LOOPBACK.has(o.host))
+    console.warn(
+      `attend: warning: --host ${o.host} makes the page and the run's weights reachable from other machines ` +
+        `(there is no authentication); pages are served only to Host ${o.host}:<port> and localhost`,
+    );
+  return startServer({ runDir: dir, weights, webRoot: o.webRoot ?? defaultWebRoot(), host: o.host, port: o.port });
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, received '${v}'`);
+  return n;
+}
+
 export function registerServeCommands(program: Command): void {
-  void program;
+  program
+    .command('serve')
+    .description('a local web page that runs a g2p run in the browser: phonemes, alignments, training curves')
+    .argument('<run>', 'run directory or .safetensors checkpoint')
+    .option('--port <n>', 'port (0 = any free port)', port, 8123)
+    .option('--host <address>', 'address to bind (other than loopback: reachable from the network)', '127.0.0.1')
+    .action(async (run: string, o: { port: number; host: string }) => {
+      const s = await serveRun(run, o);
+      console.log(`attend: serving ${run} at ${s.url}  (Ctrl-C to stop)`);
+      console.log('  the page fetches config.json and the safetensors weights and runs the model in your browser');
+      const stop = () => void s.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 }

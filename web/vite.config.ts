@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// The page: web/ in, dist/web/ out (what `attend serve` serves). Relative asset URLs, ES-module worker.
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    // no modulepreload polyfill: it would be an inline script, which the page's CSP refuses
+    modulePreload: { polyfill: false },
+  },
+  worker: { format: 'es' },
+});
