@@ -6,11 +6,18 @@
  * woken by Atomics.notify; the main thread waits the same way for each worker's "done".
  *
  * Big GEMMs are split by blocks of C's rows or columns (or by batch), big row-wise kernels by
- * rows; small calls stay on the main thread, where waking a worker would cost more than it saves.
+ * rows, fused attention by query rows (forward) or by groups (backward); small calls stay on the main thread, where waking a worker would cost more than it saves.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Kernels } from '../kernels/types.js';
+import {
+  wasmAttention,
+  type AttentionExports,
+  type AttentionKernel,
+  type AttentionRunner,
+} from '../kernels/wasm/attention.js';
+import * as attentionWasm from '../kernels/wasm/attention.generated.js';
 import {
   gemmArguments,
   runBlock,
@@ -50,6 +57,8 @@ const MIN_PARALLEL_GEMM = 1 << 22;
  * split across threads from ROW_CHUNK elements (softmax over them: ~60 µs on one thread).
  */
 const MIN_PARALLEL_ROWS = ROW_CHUNK;
+/** Fused attention: multiply-adds G·n·m·(d + dv) below which a call stays on one thread. */
+const MIN_PARALLEL_ATTENTION = 1 << 20;
 
 // One control slot per worker, 128 bytes apart (no two workers on one cache line).
 const SLOT_INTS = 32;
@@ -107,6 +116,7 @@ const ROW_FUNCTIONS: readonly RowKernel[] = [
   'logSoftmaxBackward',
   'layerNormForward',
 ];
+const ATTENTION_FUNCTIONS: readonly AttentionKernel[] = ['attentionForward', 'attentionBackward'];
 
 /** A job for one thread: `functions[fn]` of module `mod` with these arguments. */
 interface Job {
@@ -268,11 +278,33 @@ function threadedRows(pool: Pool, rows: WasmModule<RowwiseExports>, minWork: num
   };
 }
 
+/**
+ * The forward splits the G·n query rows (each thread prepares Kᵀ and V of the groups it meets);
+ * the backward splits the groups, since dK and dV of a group sum over all of its queries.
+ */
+function threadedAttention(pool: Pool, attention: WasmModule<AttentionExports>, minWork: number): AttentionRunner {
+  return (kernel, args, count, scratchBytes, work, arena) => {
+    const fn = attention.exports[kernel] as (...args: number[]) => void;
+    const parts = Math.min(1 + pool.available(), count);
+    if (parts === 1 || work < minWork) {
+      fn(...args, arena.alloc(scratchBytes), 0, count);
+      return;
+    }
+    const jobs = ranges(count, parts, kernel === 'attentionForward' ? 4 : 1).map(([from, to]) => ({
+      mod: 2,
+      fn: ATTENTION_FUNCTIONS.indexOf(kernel),
+      args: [...args, arena.alloc(scratchBytes), from, to],
+    }));
+    pool.run(jobs, (job) => fn(...job.args));
+  };
+}
+
 interface State {
   pool: Pool;
   threads: number;
   gemm: WasmModule<GemmExports>;
   rows: WasmModule<RowwiseExports>;
+  attention: WasmModule<AttentionExports>;
 }
 let state: State | null = null;
 
@@ -281,12 +313,14 @@ function start(threads: number): State | null {
   void closeThreads();
   const gemm = instantiate<GemmExports>(gemmWasm, { shared: true });
   const rows = instantiate<RowwiseExports>(rowwiseWasm, { shared: true });
-  if (!gemm || !rows) return null;
+  const attention = instantiate<AttentionExports>(attentionWasm, { shared: true });
+  if (!gemm || !rows || !attention) return null;
   const pool = new Pool(threads - 1, [
     { module: gemm.module, memory: gemm.memory, names: GEMM_FUNCTIONS },
     { module: rows.module, memory: rows.memory, names: ROW_FUNCTIONS },
+    { module: attention.module, memory: attention.memory, names: ATTENTION_FUNCTIONS },
   ]);
-  state = { pool, threads, gemm, rows };
+  state = { pool, threads, gemm, rows, attention };
   return state;
 }
 
@@ -310,6 +344,12 @@ export function createThreadedWasmKernels(options: ThreadOptions = {}): (Partial
       s.rows.exports,
       rowsArena,
       threadedRows(s.pool, s.rows, options.minParallelWork ?? MIN_PARALLEL_ROWS),
+      small,
+    ),
+    ...wasmAttention(
+      s.attention.exports,
+      new Arena(s.attention.memory, s.attention.heapBase),
+      threadedAttention(s.pool, s.attention, options.minParallelWork ?? MIN_PARALLEL_ATTENTION),
       small,
     ),
   };

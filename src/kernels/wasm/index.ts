@@ -1,9 +1,11 @@
 /**
  * The WebAssembly SIMD backend, single-threaded and browser-safe: float32 GEMM, softmax,
- * log-softmax and layer norm. Install it with `setKernels(createWasmKernels() ?? {name: 'reference'})`;
+ * log-softmax, layer norm and fused attention. Install it with `setKernels(createWasmKernels() ?? {name: 'reference'})`;
  * importing this file installs nothing. The threaded variant lives in src/node/threads.ts.
  */
 import type { Kernels } from '../types.js';
+import { singleThreadAttention, wasmAttention, type AttentionExports } from './attention.js';
+import * as attentionWasm from './attention.generated.js';
 import { singleThreadRunner, wasmGemm, type GemmExports } from './gemm.js';
 import * as gemmWasm from './gemm.generated.js';
 import { Arena, instantiate } from './loader.js';
@@ -26,7 +28,8 @@ export interface WasmKernelOptions {
 export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels | null {
   const gemm = instantiate<GemmExports>(gemmWasm, { relaxed: options.relaxed });
   const rows = instantiate<RowwiseExports>(rowwiseWasm, { relaxed: options.relaxed });
-  if (!gemm || !rows) return null;
+  const attention = instantiate<AttentionExports>(attentionWasm, { relaxed: options.relaxed });
+  if (!gemm || !rows || !attention) return null;
   const small = options.smallFallback ?? true;
   const gemmArena = new Arena(gemm.memory, gemm.heapBase);
   const rowsArena = new Arena(rows.memory, rows.heapBase);
@@ -34,5 +37,11 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
     name: gemm.variant === 'simd' ? 'wasm-simd' : 'wasm-relaxed-simd',
     gemm: wasmGemm(gemmArena, singleThreadRunner(gemm.exports), small),
     ...wasmRowwise(rows.exports, rowsArena, singleThreadRows(rows.exports), small),
+    ...wasmAttention(
+      attention.exports,
+      new Arena(attention.memory, attention.heapBase),
+      singleThreadAttention(attention.exports),
+      small,
+    ),
   };
 }
