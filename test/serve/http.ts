@@ -8,9 +8,9 @@ export interface RawResponse {
 }
 
 /** Send `request` byte for byte on a fresh connection and read the reply until the server closes it. */
-export function rawRequest(port: number, request: string): Promise<RawResponse> {
+export function rawRequest(port: number, request: string, address = '127.0.0.1'): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, address);
     const chunks: Buffer[] = [];
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', (e) => (chunks.length ? finish() : reject(e)));
@@ -34,6 +34,12 @@ export function rawRequest(port: number, request: string): Promise<RawResponse> 
 }
 
 /** A GET with the given raw target and Host (the bound one by default), closing the connection. */
-export function get(port: number, target: string, host = `127.0.0.1:${port}`, method = 'GET'): Promise<RawResponse> {
-  return rawRequest(port, `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+export function get(
+  port: number,
+  target: string,
+  host = `127.0.0.1:${port}`,
+  method = 'GET',
+  address = '127.0.0.1',
+): Promise<RawResponse> {
+  return rawRequest(port, `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, address);
 }

@@ -9,6 +9,7 @@ import {
   startServer,
   type RunningServer,
 } from '../../src/cli/serve-server.js';
+import { serveRun } from '../../src/cli/serve.js';
 import { allowedHosts, checkRequestPath, isAllowedHost } from '../../src/cli/serve-paths.js';
 import { get, rawRequest } from './http.js';
 
@@ -217,4 +218,34 @@ test('a web root without index.html is a clear error at start', async () => {
     startServer({ runDir: empty, weights: join(empty, 'w.safetensors'), webRoot: empty, host: '127.0.0.1', port: 0 }),
     /the page is not built: .*index\.html is missing \(run npm run build/,
   );
+});
+
+test('attend serve: a host other than loopback prints a warning and is accepted as Host; a non-g2p run is refused', async () => {
+  const run = join(root, 'run');
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ task: 'g2p', model: { kind: 'transformer' } }));
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => warnings.push(m);
+  let s: RunningServer;
+  try {
+    // 127.0.0.2 is loopback on Linux, yet not one of the names serve treats as local
+    s = await serveRun(run, { host: '127.0.0.2', port: 0, webRoot: join(root, 'web') });
+  } finally {
+    console.warn = warn;
+  }
+  try {
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /--host 127\.0\.0\.2 makes the page and the run's weights reachable from other machines/);
+    assert.equal(s.url, `http://127.0.0.2:${s.port}/`);
+    assert.equal((await get(s.port, '/', `127.0.0.2:${s.port}`, 'GET', '127.0.0.2')).status, 200);
+    assert.equal((await get(s.port, '/', `evil.example:${s.port}`, 'GET', '127.0.0.2')).status, 403);
+  } finally {
+    await s.close();
+  }
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ task: 'translate', model: { kind: 'transformer' } }));
+  await assert.rejects(
+    serveRun(run, { host: '127.0.0.1', port: 0 }),
+    /the run must be a g2p run; .* is a translate run/,
+  );
+  writeFileSync(join(run, 'config.json'), '{"task":"g2p"}\n');
 });

@@ -110,7 +110,8 @@ export function lineChart(points: { x: number; y: number }[], o: LineOptions): S
 export function barChart(bars: { label: string; value: number; note?: string }[], o: LineOptions): SVGElement {
   const svg = frame(o.xLabel, o.yLabel);
   const fmt = o.formatY ?? ((y: number) => String(y));
-  const yMax = Math.max(1e-9, ...bars.map((b) => b.value));
+  // all zeros (a perfect score) still gets a scale: 0 to 1
+  const yMax = Math.max(...bars.map((b) => b.value)) || 1;
   const slot = (W - M.left - M.right) / bars.length;
   const sy = (y: number) => H - M.bottom - (y / yMax) * (H - M.top - M.bottom);
   axes(svg, [], niceTicks(0, yMax, 4), () => 0, sy, fmt);

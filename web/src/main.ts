@@ -151,7 +151,7 @@ function draw() {
   const local = spec?.kind === 'luong' && spec.window !== 'global';
   const svgText = viz.renderSvg(
     { weights: w, rowLabels: current.phonemes, colLabels: current.letters },
-    { cellSize: 30, fontSize: 14, windows: local ? usedWindows(w) : undefined },
+    { cellSize: 34, fontSize: 15, windows: local ? usedWindows(w) : undefined },
   );
   // parsed as an SVG document (not HTML): labels were escaped by renderSvg, and no script runs
   const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml');
@@ -176,9 +176,15 @@ function showRow(row: number) {
   for (const [k, v] of Object.entries({ x, y, width: size * cells.length, height: size, class: 'hover-row' }))
     box.setAttribute(k, String(v));
   svg.append(box);
-  const order = w.map((x, j) => [x, j] as const).sort((a, b) => b[0] - a[0]);
+  // in letter order (a word may repeat a letter); the letter it looks at most in [brackets]
+  const top = w.indexOf(Math.max(...w));
   readout.textContent =
-    `${current.phonemes[row]} ← ` + order.map(([x, j]) => `${current!.letters[j]} ${x.toFixed(2)}`).join('  ');
+    `${current.phonemes[row]} ← ` +
+    w
+      .map((x, j) =>
+        j === top ? `[${current!.letters[j]} ${x.toFixed(2)}]` : `${current!.letters[j]} ${x.toFixed(2)}`,
+      )
+      .join('  ');
 }
 
 heatmap.addEventListener('mouseover', (e) => {

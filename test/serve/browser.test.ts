@@ -1,0 +1,116 @@
+/**
+ * The page in a real browser: Debian's chromium driven by playwright-core. Builds the page with
+ * Vite (into a temporary directory, so the test checks the current source), serves a tiny
+ * trained run on port 0, types words, and checks the phonemes against the CLI's prediction and
+ * the heatmap's size against the tokens. Saves test-artifacts/serve-page.png.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { predictSequences } from '../../src/index.js';
+import { openRun } from '../../src/cli/run-dir.js';
+import { startServer, type RunningServer } from '../../src/cli/serve-server.js';
+import { makeTinyRun } from './tiny-run.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--no-first-run',
+];
+
+/** Debian's chromium (CHROMIUM_PATH overrides); missing is a failure that says how to install it, never a skip. */
+function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  for (const c of candidates) if (existsSync(c!)) return c!;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(
+      'browser tests need chromium: install it with `sudo apt-get install chromium` (or set CHROMIUM_PATH to a Chromium binary)',
+    );
+  }
+}
+
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let runDir: string;
+const scratch: string[] = [];
+const problems: string[] = [];
+
+before(async () => {
+  const executablePath = chromiumPath();
+  const webRoot = mkdtempSync(join(tmpdir(), 'attend-serve-web-'));
+  const profile = mkdtempSync(join(tmpdir(), 'attend-serve-profile-'));
+  runDir = makeTinyRun('transformer', 60);
+  scratch.push(webRoot, profile, runDir);
+  await build({ configFile: 'web/vite.config.ts', logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
+  server = await startServer({
+    runDir,
+    weights: join(runDir, 'best.safetensors'),
+    webRoot,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  context = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true });
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.setViewportSize({ width: 1100, height: 900 });
+  // any script error or CSP violation (printed to the console) fails the test
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+  await page.goto(server.url);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
+
+async function pronounceIn(word: string) {
+  await page.fill('#word', word);
+  await page.press('#word', 'Enter');
+  await page.waitForFunction((w) => document.getElementById('letters')?.textContent === w, word);
+  const phonemes = (await page.textContent('#phonemes'))!.split(' ');
+  const cells = await page.$$eval('#heatmap rect[data-row][data-col]', (rects) =>
+    rects.map((r) => [Number(r.getAttribute('data-row')), Number(r.getAttribute('data-col'))]),
+  );
+  return { phonemes, cells };
+}
+
+test('the page loads the run in the browser, predicts what the CLI predicts, and draws a heatmap of tokens × letters', async () => {
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  const cli = openRun(runDir);
+  for (const word of ['tacb', 'attack']) {
+    const { phonemes, cells } = await pronounceIn(word);
+    const [reference] = predictSequences(cli.model, [[...word]], cli.srcVocab, cli.tgtVocab, { beam: 1 });
+    assert.deepEqual(phonemes, reference.tokens, word);
+    assert.equal(cells.length, phonemes.length * word.length, `${word}: one cell per phoneme and letter`);
+    assert.equal(Math.max(...cells.map(([r]) => r)) + 1, phonemes.length);
+    assert.equal(Math.max(...cells.map(([, c]) => c)) + 1, word.length);
+  }
+  assert.deepEqual(await page.textContent('#phonemes'), 'AH0 T AE1 K');
+  // layers and heads of the Transformer to pick from (mean + each head)
+  assert.equal(await page.$$eval('#layer option', (o) => o.length), 2);
+  assert.equal(await page.$$eval('#head option', (o) => o.length), 3);
+  await page.selectOption('#head', '1');
+  assert.equal(await page.$$eval('#heatmap rect[data-row][data-col]', (r) => r.length), 4 * 6);
+  // hovering a phoneme reads out its weights on the letters
+  await page.hover('#heatmap rect[data-row="2"][data-col="3"]');
+  assert.match((await page.textContent('#readout'))!, /^AE1 ← /);
+  // the training curves and the WER-by-length chart were drawn from log.jsonl and eval.json
+  await page.waitForSelector('#loss-chart svg path');
+  await page.waitForSelector('#dev-chart svg');
+  await page.waitForSelector('#length-chart svg rect', { state: 'attached' }); // zero-height bars when WER is 0
+  mkdirSync('test-artifacts', { recursive: true });
+  await page.screenshot({ path: 'test-artifacts/serve-page.png', fullPage: true });
+  assert.deepEqual(problems, []);
+});
