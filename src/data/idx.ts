@@ -53,21 +53,21 @@ export function parseIdx(bytes: Uint8Array, what = 'IDX data'): IdxTensor {
   if (bytes.length < headerBytes)
     fail(`the header declares ${ndim} dimensions (${headerBytes} header bytes), but the data holds only ${bytes.length} bytes`); // prettier-ignore
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  let count = 1;
-  for (let d = 0; d < ndim; d++) {
-    const size = view.getUint32(4 + 4 * d, false);
-    shape.push(size);
-    count *= size;
-    // a lying header could claim 2^32 × 2^32 … values: refuse before any arithmetic loses precision
-    if (count * kind.bytes > bytes.length) break;
+  const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));
+  // a lying header could claim 2^32 × 2^32 × … values: stop multiplying once past the bytes we
+  // have, before the product loses precision (a zero anywhere makes it 0 whatever the rest)
+  const body = bytes.length - headerBytes;
+  let count = shape.includes(0) ? 0 : 1;
+  let capped = false;
+  for (const size of shape) {
+    if (count * kind.bytes > body) capped = true;
+    else count *= size;
   }
   const expected = count * kind.bytes;
-  const body = bytes.length - headerBytes;
-  if (shape.length < ndim || expected !== body)
+  if (expected !== body)
     fail(
-      `the header declares shape [${shape.join(', ')}${shape.length < ndim ? ', …' : ''}] of ${kind.type} ` +
-        `(${shape.length < ndim ? 'more than ' + body : expected} bytes of values), but ${body} bytes follow the header` +
+      `the header declares shape [${shape.join(', ')}] of ${kind.type} (${capped ? `more than ${body}` : expected} ` +
+        `bytes of values), but ${body} bytes follow the header` +
         (expected > body ? ' (truncated file?)' : ' (trailing bytes)'),
     );
   return { type: kind.type, shape, data: readValues(view, headerBytes, count, kind.type) };

@@ -142,6 +142,13 @@ export class Captioner extends Module implements EncoderDecoder {
     return { annotations, grid: [Hg, Wg] };
   }
 
+  /** The annotation grid [Hg, Wg] for height × width images (without running the encoder). */
+  gridSize(height: number, width: number): [number, number] {
+    const strided = (n: number) => Math.floor((n - 1) / 2) + 1; // conv1: k 3, stride 2, padding 1
+    const pooled = (n: number) => Math.floor(Math.floor(strided(n) / 2) / 2); // two 2×2 max pools
+    return [pooled(height), pooled(width)];
+  }
+
   /** Encode and set up decoding: the EncoderDecoder's `start`; srcPad is unused (every cell is real). */
   start(images: Tensor, _srcPad?: Tensor | null): DecodeState {
     const { annotations } = this.encode(images); // [B, L, D]
