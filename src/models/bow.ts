@@ -5,7 +5,8 @@
  * softmax over the C classes (for C = 2 this is logistic regression with weight W_spam − W_ham).
  * The sum over the present words is an embedding lookup summed over time (PyTorch's
  * EmbeddingBag, mode 'sum'), so no [B, V] feature matrix is ever built. Padding (id 0) has no
- * weight. Starts at zero, as logistic regression usually does: the loss is convex.
+ * weight: its row starts at zero and, as PyTorch's padding_idx, never gets a gradient. Starts at
+ * zero, as logistic regression usually does: the loss is convex.
  */
 import { parameter } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
