@@ -91,6 +91,12 @@ const RUNNERS: Record<string, Runner> = {
     const [h, cc] = module.forward(inputs.x, inputs.h, inputs.c);
     return { module, output: h, weights: null, extras: { c: cc } };
   },
+  Conv2d: (c, inputs) => {
+    const { inChannels, outChannels, kernelSize, ...o } = c.config as { inChannels: number; outChannels: number; kernelSize: [number, number] } & Record<string, unknown>; // prettier-ignore
+    const module = new nn.Conv2d(inChannels, outChannels, kernelSize, { ...o, dtype: 'float64' });
+    module.loadStateDict(stateOf(c));
+    return { module, output: module.forward(inputs.input), weights: null };
+  },
   TransformerEncoderLayer: (c, inputs) => {
     const { dModel, nhead, ...o } = c.config as unknown as {
       dModel: number;

@@ -214,6 +214,24 @@ record("transformer 2+2 layers", "Transformer",
        {"dModel": EM, "nhead": NH, "numEncoderLayers": 2, "numDecoderLayers": 2, "dimFeedforward": FF, "dropout": 0},
        full, {"src": rand(2, 4, EM), "tgt": rand(2, 3, EM)}, full_call, {"tgtIsCausal": True})
 
+# ---- Conv2d (added last, so the random draws of the cases above are unchanged) ----
+
+
+def conv_case(name, cin, cout, kernel, stride, padding, dilation, bias, x_shape):
+    mod = torch.nn.Conv2d(cin, cout, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias)
+
+    def call(module, input):
+        return module(input), None, {}
+
+    record(name, "Conv2d",
+           {"inChannels": cin, "outChannels": cout, "kernelSize": list(kernel), "stride": list(stride),
+            "padding": list(padding), "dilation": list(dilation), "bias": bias},
+           mod, {"input": rand(*x_shape)}, call)
+
+
+conv_case("conv2d 3→4, 3×2 kernel, stride (2, 1), padding (1, 0)", 3, 4, (3, 2), (2, 1), (1, 0), (1, 1), True, (2, 3, 6, 7))
+conv_case("conv2d 2→3, 3×3 kernel, dilation (1, 2), padding 1, no bias", 2, 3, (3, 3), (1, 1), (1, 1), (1, 2), False, (1, 2, 5, 8))
+
 path = pathlib.Path(__file__).resolve().parents[2] / "test/fixtures/golden/modules.json"
 path.write_text(json.dumps({"torch": torch.__version__, "cases": cases}))
 print(f"wrote {path} ({len(cases)} cases)")
