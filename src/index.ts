@@ -23,6 +23,7 @@ export * from './attention/index.js';
 export * from './models/seq2seq/index.js';
 export { AttentionClassifier, POOLINGS } from './models/classifier.js';
 export type { ClassifierConfig, Pooling } from './models/classifier.js';
+export { BagOfWordsClassifier } from './models/bow.js';
 export { TransformerLanguageModel } from './models/language-model.js';
 export type { LanguageModelConfig } from './models/language-model.js';
 export { encodeSafetensors, decodeSafetensors, inspectSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './io/index.js';

@@ -29,3 +29,15 @@ export { copyTask, reverseTask, dateTask, formatDate, DATE_FORMATS } from './syn
 export type { Example, SequenceTaskOptions, DateTaskOptions, DateExample } from './synthetic.js';
 export { padBatch, batchOrder, BatchIterator } from './batching.js';
 export type { EncodedPair, Batch, BatchOrderOptions, Position } from './batching.js';
+export {
+  SPAM_LABELS,
+  labelOfGroup,
+  parseMessage,
+  messageText,
+  tokenizeMessage,
+  splitSpam,
+  htmlToText,
+  decodeQuotedPrintable,
+  decodeBase64,
+} from './spam.js';
+export type { SpamRecord, SpamLabel, ParsedMessage, SpamSplit, SpamSplitOptions } from './spam.js';
