@@ -30,8 +30,8 @@ function pad8(x: i32): i32 {
 // Where the per-group buffers of a call sit in its scratch (byte addresses). Module globals, not
 // an object: the stub runtime would take an object's memory from the heap the caller hands out,
 // and every thread has its own instance, so its own globals.
-let kT: usize = 0; //   [d, mp]   Kᵀ, zero columns past m
-let vP: usize = 0; //   [mp, dvp] V, zero past m and dv
+let kT: usize = 0; //   [d, mp]   Kᵀ in panels of 8 keys (packT), zero past m
+let vP: usize = 0; //   [mp, dvp] V in panels of 8 columns (packN), zero past m and dv
 let bias: usize = 0; // [mp]      0 for a visible key, −∞ for padding and for j ≥ m
 let sT: usize = 0; //   [R, BC]   scores, then probabilities
 let dpT: usize = 0; //  [R, BC]   dP, then dS (backward)
@@ -39,10 +39,10 @@ let qB: usize = 0; //   [R, dp]   the block's queries, zero-padded
 let oB: usize = 0; //   [R, dvp]  the block's output accumulator (forward) or dO (backward)
 let dqB: usize = 0; //  [R, dp]   the block's dQ (backward)
 let st: usize = 0; //   [2R]      per block row: running max and sum (forward), Δ and lse (backward)
-let vT: usize = 0; //   [dv, mp]  Vᵀ (backward)
-let kP: usize = 0; //   [mp, dp]  K, zero-padded (backward)
-let dkP: usize = 0; //  [mp, dp]  dK accumulator (backward)
-let dvP: usize = 0; //  [mp, dvp] dV accumulator (backward)
+let vT: usize = 0; //   [dv, mp]  Vᵀ, packT (backward)
+let kP: usize = 0; //   [mp, dp]  K, packN (backward)
+let dkP: usize = 0; //  [mp, dp]  dK accumulator, packN layout (backward)
+let dvP: usize = 0; //  [mp, dvp] dV accumulator, packN layout (backward)
 
 /** Places the buffers from `scratch`; returns the first byte past them. */
 function layout(scratch: usize, m: i32, d: i32, dv: i32, backward: bool): usize {
@@ -91,11 +91,40 @@ function zero(at: usize, floats: usize): void {
   memory.fill(at, 0, floats * 4);
 }
 
-/** dst [cols, ldd] = srcᵀ for src [rows, cols]: column c of src becomes row c. */
-function transpose(dst: usize, ldd: i32, src: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) {
-    const s = src + <usize>r * cols * 4;
-    for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>c * ldd + r) * 4, load<f32>(s + <usize>c * 4));
+/**
+ * Xᵀ in panels of 8 keys, for B = Xᵀ in mm4: X [m, K] row-major; element (p, j) of Xᵀ at
+ * (j − j mod 8)·K + 8p + j mod 8. Keys past m are zero.
+ */
+function packT(dst: usize, x: usize, m: i32, K: i32): void {
+  zero(dst, <usize>pad8(m) * K);
+  for (let j = 0; j < m; j++) {
+    const row = x + <usize>j * K * 4;
+    const to = dst + (<usize>(j & ~7) * K + (j & 7)) * 4;
+    for (let p = 0; p < K; p++) store<f32>(to + <usize>p * 32, load<f32>(row + <usize>p * 4));
+  }
+}
+
+/**
+ * X in panels of 8 columns, for B = X in mm4 and C in rank4: X [m, N] row-major; element (j, c)
+ * at (c − c mod 8)·mp + 8j + c mod 8, mp = m rounded up to 8. Zero past m and N.
+ */
+function packN(dst: usize, x: usize, m: i32, N: i32): void {
+  const mp = <usize>pad8(m);
+  zero(dst, mp * pad8(N));
+  for (let j = 0; j < m; j++) {
+    const row = x + <usize>j * N * 4;
+    for (let c = 0; c < N; c++)
+      store<f32>(dst + (<usize>(c & ~7) * mp + <usize>j * 8 + (c & 7)) * 4, load<f32>(row + <usize>c * 4));
+  }
+}
+
+/** The inverse of packN: rows [0, m) of a packed [mp, N] back to X [m, N]. */
+function unpackN(x: usize, src: usize, m: i32, N: i32): void {
+  const mp = <usize>pad8(m);
+  for (let j = 0; j < m; j++) {
+    const row = x + <usize>j * N * 4;
+    for (let c = 0; c < N; c++)
+      store<f32>(row + <usize>c * 4, load<f32>(src + (<usize>(c & ~7) * mp + <usize>j * 8 + (c & 7)) * 4));
   }
 }
 
@@ -108,12 +137,14 @@ function copyRows(dst: usize, ldd: i32, rows: i32, src: usize, cols: i32, r0: i3
 }
 
 /**
- * C[4][N] = A[4][K] · B[K][N] (+ C when add): A rows `lda` floats apart, B rows `ldb`, C rows `ldc`;
- * N a multiple of 8. Each 4×8 block of C lives in eight registers while K runs.
+ * C[4][N] = A[4][K] · B[K][N] (+ C when add): A rows `lda` floats apart, C rows `ldc`; B in
+ * panels of 8 columns (see packT, packN): row p of a panel 32 bytes after row p − 1, the next
+ * panel `panel` bytes on. N a multiple of 8. Each 4×8 block of C lives in eight registers while K
+ * runs, and B streams through memory in order: no stride of a whole row (4 KiB at m 1024 would
+ * map every row to the same cache set).
  */
-function mm4(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, K: i32, N: i32, add: bool): void {
+function mm4(c: usize, ldc: i32, a: usize, lda: i32, b: usize, panel: usize, K: i32, N: i32, add: bool): void {
   const la = <usize>lda * 4;
-  const lb = <usize>ldb * 4;
   const lc = <usize>ldc * 4;
   for (let j = 0; j < N; j += 8) {
     let c00 = f32x4.splat(0);
@@ -125,7 +156,7 @@ function mm4(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, K: i32,
     let c30 = c00;
     let c31 = c00;
     let ap = a;
-    let bp = b + <usize>j * 4;
+    let bp = b + <usize>(j >> 3) * panel;
     for (let p = 0; p < K; p++) {
       const b0 = v128.load(bp);
       const b1 = v128.load(bp, 16);
@@ -142,7 +173,7 @@ function mm4(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, K: i32,
       c30 = Vec.madd(x, b0, c30);
       c31 = Vec.madd(x, b1, c31);
       ap += 4;
-      bp += lb;
+      bp += 32;
     }
     const cp = c + <usize>j * 4;
     if (add) {
@@ -168,11 +199,11 @@ function mm4(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, K: i32,
 
 /**
  * C[W][N] += Pᵀ · X: for each of W rows j, C[j] += Σ_r P[r][j] · X[r], P [4, BC], X [4, ldx];
- * N a multiple of 8. Four rows of X (8 columns) stay in registers while j runs.
+ * C in panels of 8 columns (packN's layout, `panel` bytes apart); N a multiple of 8. Four rows
+ * of X (8 columns) stay in registers while j runs.
  */
-function rank4(c: usize, ldc: i32, p: usize, x: usize, ldx: i32, W: i32, N: i32): void {
+function rank4(c: usize, panel: usize, p: usize, x: usize, ldx: i32, W: i32, N: i32): void {
   const lx = <usize>ldx * 4;
-  const lc = <usize>ldc * 4;
   for (let col = 0; col < N; col += 8) {
     const xp = x + <usize>col * 4;
     const x00 = v128.load(xp);
@@ -183,7 +214,7 @@ function rank4(c: usize, ldc: i32, p: usize, x: usize, ldx: i32, W: i32, N: i32)
     const x21 = v128.load(xp + 2 * lx, 16);
     const x30 = v128.load(xp + 3 * lx);
     const x31 = v128.load(xp + 3 * lx, 16);
-    let cp = c + <usize>col * 4;
+    let cp = c + <usize>(col >> 3) * panel;
     for (let j = 0; j < W; j++) {
       const pj = p + <usize>j * 4;
       let y0 = v128.load(cp);
@@ -202,7 +233,7 @@ function rank4(c: usize, ldc: i32, p: usize, x: usize, ldx: i32, W: i32, N: i32)
       y1 = Vec.madd(s, x31, y1);
       v128.store(cp, y0);
       v128.store(cp, y1, 16);
-      cp += lc;
+      cp += 32;
     }
   }
 }
@@ -211,18 +242,16 @@ function rank4(c: usize, ldc: i32, p: usize, x: usize, ldx: i32, W: i32, N: i32)
 function prepareGroup(k: usize, v: usize, keyPadding: usize, b: i32, m: i32, d: i32, dv: i32, backward: bool): void {
   const mp = pad8(m);
   const dvp = pad8(dv);
-  zero(kT, <usize>d * mp);
-  transpose(kT, mp, k, m, d);
-  copyRows(vP, dvp, mp, v, dv, 0, m);
+  packT(kT, k, m, d);
+  packN(vP, v, m, dv);
   for (let j = 0; j < mp; j++) {
     const hidden = j >= m || (keyPadding != 0 && load<u8>(keyPadding + <usize>b * m + j) != 0);
     store<f32>(bias + <usize>j * 4, hidden ? -Infinity : 0);
   }
   if (backward) {
     const dp = pad8(d);
-    zero(vT, <usize>dv * mp);
-    transpose(vT, mp, v, m, dv);
-    copyRows(kP, dp, mp, k, d, 0, m);
+    packT(vT, v, m, dv);
+    packN(kP, k, m, d);
     zero(dkP, <usize>mp * dp);
     zero(dvP, <usize>mp * dvp);
   }
@@ -292,7 +321,7 @@ export function attentionForward(
     const end = pad8(limit(i0 + rows - 1, m, causalOffset)); // no row of the block sees a key past this
     for (let j0 = 0; j0 < end; j0 += BC) {
       const W = min(BC, end - j0);
-      mm4(sT, BC, qB, dp, kT + <usize>j0 * 4, pad8(m), d, W, false); // S = Q Kᵀ   [4, W]
+      mm4(sT, BC, qB, dp, kT + <usize>j0 * d * 4, <usize>d * 32, d, W, false); // S = Q Kᵀ   [4, W]
       for (let r = 0; r < R; r++) {
         const srow = sT + <usize>r * BC * 4;
         maskRow(srow, bias, j0, W, scale, limit(i0 + min(r, rows - 1), m, causalOffset));
@@ -320,7 +349,7 @@ export function attentionForward(
         const av = f32x4.splat(alpha);
         for (let c = 0; c < dvp; c += 4) v128.store(orow + <usize>c * 4, f32x4.mul(v128.load(orow + <usize>c * 4), av));
       }
-      mm4(oB, dvp, sT, BC, vP + <usize>j0 * dvp * 4, dvp, W, dvp, true); // O += P V   [4, dv]
+      mm4(oB, dvp, sT, BC, vP + <usize>j0 * 32, <usize>pad8(m) * 32, W, dvp, true); // O += P V   [4, dv]
     }
     for (let r = 0; r < rows; r++) {
       const l = load<f32>(stats + <usize>(R + r) * 4);
@@ -395,8 +424,8 @@ export function attentionBackward(
       const end = any ? pad8(limit(i0 + rows - 1, m, causalOffset)) : 0;
       for (let j0 = 0; j0 < end; j0 += BC) {
         const W = min(BC, end - j0);
-        mm4(sT, BC, qB, dp, kT + <usize>j0 * 4, mp, d, W, false); // S = Q Kᵀ     [4, W]
-        mm4(dpT, BC, oB, dvp, vT + <usize>j0 * 4, mp, dv, W, false); // dP = dO Vᵀ  [4, W]
+        mm4(sT, BC, qB, dp, kT + <usize>j0 * d * 4, <usize>d * 32, d, W, false); // S = Q Kᵀ     [4, W]
+        mm4(dpT, BC, oB, dvp, vT + <usize>j0 * dv * 4, <usize>dv * 32, dv, W, false); // dP = dO Vᵀ  [4, W]
         for (let r = 0; r < R; r++) {
           const srow = sT + <usize>r * BC * 4;
           const dprow = dpT + <usize>r * BC * 4;
@@ -417,17 +446,15 @@ export function attentionBackward(
             v128.store(dprow + at, f32x4.mul(f32x4.mul(p, f32x4.sub(v128.load(dprow + at), delta)), sc));
           }
         }
-        rank4(dvP + <usize>j0 * dvp * 4, dvp, sT, oB, dvp, W, dvp); // dV += Pᵀ dO   [W, dv]
-        rank4(dkP + <usize>j0 * dp * 4, dp, dpT, qB, dp, W, dp); // dK += dSᵀ Q    [W, d]
-        mm4(dqB, dp, dpT, BC, kP + <usize>j0 * dp * 4, dp, W, dp, true); // dQ += dS K  [4, d]
+        rank4(dvP + <usize>j0 * 32, <usize>mp * 32, sT, oB, dvp, W, dvp); // dV += Pᵀ dO   [W, dv]
+        rank4(dkP + <usize>j0 * 32, <usize>mp * 32, dpT, qB, dp, W, dp); // dK += dSᵀ Q    [W, d]
+        mm4(dqB, dp, dpT, BC, kP + <usize>j0 * 32, <usize>mp * 32, W, dp, true); // dQ += dS K  [4, d]
       }
       for (let r = 0; r < rows; r++) {
         memory.copy(dq + <usize>(row + r) * d * 4, dqB + <usize>r * dp * 4, <usize>d * 4);
       }
     }
-    for (let j = 0; j < m; j++) {
-      memory.copy(dk + <usize>(g * m + j) * d * 4, dkP + <usize>j * dp * 4, <usize>d * 4);
-      memory.copy(dvOut + <usize>(g * m + j) * dv * 4, dvP + <usize>j * dvp * 4, <usize>dv * 4);
-    }
+    unpackN(dk + <usize>g * m * d * 4, dkP, m, d);
+    unpackN(dvOut + <usize>g * m * dv * 4, dvP, m, dv);
   }
 }
