@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { referenceKernels as ref } from '../../src/kernels/reference/index.js';
 import type { FlashShape } from '../../src/kernels/types.js';
+import { type AttentionExports, singleThreadAttention, wasmAttention } from '../../src/kernels/wasm/attention.js';
+import * as attentionWasm from '../../src/kernels/wasm/attention.generated.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
+import { Arena, instantiate } from '../../src/kernels/wasm/loader.js';
 import { closeThreads, createThreadedWasmKernels, threadPoolStats, threadsReady } from '../../src/node/threads.js';
 import { type Backend, assertClose, guarded, randomF32, rng } from './kernel-checks.js';
 
@@ -171,6 +174,35 @@ test('the two-thread backend hands attention rows and groups to the worker', asy
   const before = threadPoolStats().workerJobs;
   checkCase(backend, cases[1], 7); // G = 4: groups split two and two
   assert.ok(threadPoolStats().workerJobs >= before + 2, 'forward and backward each gave the worker a part');
+});
+
+test('fused attention memory grows as T, not T²: the module holds inputs, outputs and O(T·d) scratch', () => {
+  // self-attention, one head, d 64: the weights alone would be T² floats (4 MiB at T 1024, 16 MiB at 2048)
+  const module = instantiate<AttentionExports>(attentionWasm, { relaxed: false })!;
+  const d = 64;
+  const peakAt = (T: number): number => {
+    const arena = new Arena(module.memory, module.heapBase);
+    const kernels = wasmAttention(module.exports, arena, singleThreadAttention(module.exports), false);
+    const s: FlashShape = { G: 1, n: T, m: T, d, dv: d, headsPerBatch: 1, scale: 0.125, causalOffset: 0 };
+    const random = rng(T);
+    const [q, k, v, dout] = [0, 1, 2, 3].map(() => randomF32(random, T * d));
+    const out = new Float32Array(T * d);
+    const lse = new Float32Array(T);
+    kernels.attentionForward(out, lse, q, k, v, null, s);
+    const grads = [0, 1, 2].map(() => new Float32Array(T * d));
+    kernels.attentionBackward(grads[0], grads[1], grads[2], dout, q, k, v, out, lse, null, s);
+    assert.ok(
+      grads[1].some((x) => x !== 0),
+      'the backward ran',
+    );
+    return arena.peak;
+  };
+  const [small, large] = [512, 2048].map(peakAt);
+  // the backward holds 9 arrays of T·d or T floats (dq, dk, dv, dO, q, k, v, O, lse) and ~6 T·d of scratch
+  const linear = (T: number) => 4 * (16 * T * d + T) + 65536;
+  assert.ok(large <= linear(2048), `peak ${large} bytes at T 2048, expected ≤ ${linear(2048)} (O(T·d))`);
+  assert.ok(large < 2048 * 2048 * 4, `peak ${large} bytes: more than one T×T float buffer`);
+  assert.ok(large / small < 4.5, `4× the length took ${(large / small).toFixed(2)}× the memory (T² would be 16×)`);
 });
 
 after(() => closeThreads());

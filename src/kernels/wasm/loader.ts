@@ -139,6 +139,8 @@ function abort(message: number, file: number, line: number, column: number): nev
  */
 export class Arena {
   private top: number;
+  /** The most bytes above `base` any call has held (to check that a kernel's memory stays O(T)). */
+  peak = 0;
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -155,6 +157,7 @@ export class Arena {
   alloc(bytes: number): number {
     const at = Math.ceil(this.top / 64) * 64;
     this.top = at + bytes;
+    this.peak = Math.max(this.peak, this.top - this.base);
     const have = this.memory.buffer.byteLength;
     if (this.top > have) {
       try {
