@@ -306,14 +306,15 @@ export function registerClassifyCommands(program: Command): void {
     sub('experiment', 'measure the claims of the articles (spec §3)')
       .command('classify')
       .description('spam: every pooling and the bag-of-words baseline on one split, one table (source article 004)'),
-    { epochs: 8, patience: 2, timeBudget: '3m' },
+    { epochs: 8, patience: 2 },
   )
     .option('--pools <list>', `comma list of ${POOLINGS.join(', ')}`, parsePools, [...POOLINGS])
     .option('--no-bow', 'leave out the bag-of-words baseline')
     .option('--lr <x>', 'learning rate of the pooled models', positive('--lr'), DEFAULT_LR.classifier)
     .option('--bow-lr <x>', 'learning rate of bag-of-words', positive('--bow-lr'), DEFAULT_LR.bow)
     .action(async (o: ExperimentCli) => {
-      const say = o.json ? () => {} : (line: string) => console.error(line);
+      // progress on stderr even with --json: a long run should show it is alive, and stdout stays one JSON
+      const say = (line: string) => console.error(line);
       const data = await loadData({ maxTokens: o.maxTokens, minCount: o.minCount, vocabSize: o.vocabSize }, say);
       const { lr: _, ...fit } = fitOptions(o, o.lr);
       const result = runSpamExperiment(
