@@ -1,7 +1,7 @@
 /**
  * The cases of `npm run bench`, the one list every engine (attend, PyTorch, tfjs) is measured on.
  * A case names the work; each engine has its own code for it (attend: attend-cases.ts,
- * PyTorch: peers/torch_bench.py, tfjs: peers/tfjs.ts). Peers have no fused attention, so the
+ * PyTorch: peers/torch_bench.py, tfjs: peers/tfjs.ts, ONNX Runtime: peers/onnx.ts). Peers have no fused attention, so the
  * attention rows of attend's fused and composed paths share one peer measurement (`peerKey`).
  */
 
@@ -48,7 +48,7 @@ export interface PeerRequest {
 }
 
 export const GEMM_SIZES = [64, 128, 256, 512, 1024];
-export const ATTENTION_T = [128, 1024];
+export const ATTENTION_T = [64, 256, 1024];
 export const BLOCK: BlockShape = { B: 32, T: 64, dModel: 256, nhead: 8, ff: 1024 };
 
 /**
@@ -88,7 +88,7 @@ export function buildCases(groups: ReadonlySet<Group>, quick: boolean): CaseSpec
     }
   }
   if (groups.has('attention')) {
-    for (const T of quick ? ATTENTION_T.filter((t) => t <= 128) : ATTENTION_T) {
+    for (const T of quick ? ATTENTION_T.filter((t) => t <= 256) : ATTENTION_T) {
       const shape: AttentionShape = { B: 8, H: 8, T, d: 64 };
       for (const backward of [false, true]) {
         for (const path of ['sdpa', 'composed'] as const) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,4 +99,32 @@ export function runTorch(req: PeerRequest, timeoutSec: number): Promise<PeerResu
 export function runTfjs(backend: 'wasm' | 'cpu', req: PeerRequest, timeoutSec: number): Promise<PeerResult> {
   const args = ['--import', 'tsx', here('./peers/tfjs.ts'), backend];
   return runPeer(`tfjs-${backend}`, process.execPath, args, JSON.stringify(req), process.env, timeoutSec);
+}
+
+/**
+ * ONNX Runtime (onnxruntime-node), kept out of attend's dependencies: its own package.json and
+ * lock in bench/peers/onnx/, installed there on first use. ONNXRUNTIME_NODE_INSTALL=skip stops its
+ * install script from downloading GPU libraries; the CPU build ships in the npm package.
+ */
+export function runOnnx(req: PeerRequest, timeoutSec: number, log: (s: string) => void): Promise<PeerResult> {
+  const folder = here('./peers/onnx');
+  if (!existsSync(join(folder, 'node_modules', 'onnxruntime-node', 'package.json'))) {
+    log(`  installing onnxruntime-node into bench/peers/onnx (first use; not a dependency of attend) ...`);
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const r = spawnSync(npm, ['ci', '--prefix', folder, '--no-audit', '--no-fund'], {
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (r.status !== 0) {
+      const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-1)[0];
+      return Promise.resolve({
+        name: 'ONNX Runtime',
+        info: { available: false, reason: `npm ci --prefix bench/peers/onnx failed: ${why}` },
+        results: {},
+      });
+    }
+  }
+  const args = ['--import', 'tsx', here('./peers/onnx.ts')];
+  return runPeer('ONNX Runtime', process.execPath, args, JSON.stringify(req), process.env, timeoutSec);
 }

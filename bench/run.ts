@@ -1,8 +1,9 @@
 /**
- * `npm run bench` — attend against its peers (PyTorch, TensorFlow.js) side by side, in one run.
+ * `npm run bench` — attend against its peers (PyTorch, TensorFlow.js, ONNX Runtime for attention)
+ * side by side, in one run.
  *
  *   npm run bench                          all cases, writes docs/benchmarks.md
- *   npm run bench -- --quick               shorter: sizes ≤ 512, T 128 only, smaller time budget
+ *   npm run bench -- --quick               shorter: sizes ≤ 512, attention T 64 and 256, smaller time budget
  *   npm run bench -- --only gemm,attention,block
  *   npm run bench -- --no-peers            attend only
  *   npm run bench -- --write / --no-write  force writing docs/benchmarks.md or not (default: full runs write)
@@ -21,7 +22,7 @@ import { setFlagsFromString } from 'node:v8';
 import { attendRunnable } from './attend-cases.js';
 import { type AttendBackend, attendBackends } from './backends.js';
 import { type CaseSpec, type Group, buildCases, peerRequest } from './cases.js';
-import { type PeerResult, runTfjs, runTorch } from './peers.js';
+import { type PeerResult, runOnnx, runTfjs, runTorch } from './peers.js';
 import {
   type Column,
   PEAK_GFLOPS,
@@ -180,6 +181,14 @@ function peerDescription(p: PeerResult): string {
       cut
     );
   }
+  if (p.name === 'ONNX Runtime') {
+    return (
+      `ONNX Runtime (onnxruntime-node ${String(i.version)}, CPU execution provider, ${String(i.threads)} intra-op threads, ` +
+      `graph optimisation 'all'); attention only, forward only (inference): the graph Softmax(MatMul(Q, Kᵀ)·scale)·V built ` +
+      `in bench/peers/onnx.ts; installed in bench/peers/onnx/, not a dependency of attend` +
+      cut
+    );
+  }
   return `${p.name} ${String(i.version)}: 1 thread, plain JavaScript kernels; small sgemm sizes only${cut}`;
 }
 
@@ -234,6 +243,7 @@ async function main(): Promise<void> {
       ['PyTorch', () => runTorch(req, limit)],
       ['tfjs-wasm', () => runTfjs('wasm', req, limit)],
     ];
+    if (req.attention.length) runs.push(['ONNX Runtime', () => runOnnx(req, limit, log)]);
     const small = { ...req, gemm: req.gemm.filter((n) => n <= 256), attention: [], block: null };
     if (small.gemm.length) runs.push(['tfjs-cpu', () => runTfjs('cpu', small, args.quick ? 30 : 60)]);
     for (const [name, run] of runs) {
@@ -357,7 +367,7 @@ async function main(): Promise<void> {
     '## Cases',
     '',
     '- **sgemm n×n×n**: one float32 matrix product C = A·B of random n×n matrices (2n³ FLOPs). attend: `matmul`; PyTorch: `torch.mm`; tfjs: `tf.matMul`.',
-    "- **attention**: B 8, heads 8, d 64, float32, T 128 and 1024, no mask. *fused*: attend's `scaledDotProductAttention` (FlashAttention-style kernel, the T×T weights never stored); *composed*: `softmax(matmul(q, transpose(k)) / √d)` then `matmul` with `v`, the weights stored. *fwd* runs without autograd; *fwd+bwd* is the forward and `backward(dOut)` to q, k and v. The peers run the explicit formula for both rows. GFLOP/s count the matmul FLOPs only (4·T²·d per head forward, 8·T²·d more backward; the fused backward's recomputation of QKᵀ is not counted).",
+    "- **attention**: B 8, heads 8, d 64, float32, T 64, 256 and 1024, no mask. *fused*: attend's `scaledDotProductAttention` (FlashAttention-style kernel, the T×T weights never stored); *composed*: `softmax(matmul(q, transpose(k)) / √d)` then `matmul` with `v`, the weights stored. *fwd* runs without autograd; *fwd+bwd* is the forward and `backward(dOut)` to q, k and v. The peers run the explicit formula for both rows (ONNX Runtime: forward only). GFLOP/s count the matmul FLOPs only (4·T²·d per head forward, 8·T²·d more backward; the fused backward's recomputation of QKᵀ is not counted).",
     '- **pre-LN block train step**: B 32, T 64, d_model 256, 8 heads, feed-forward 1024 (relu), dropout 0, float32: x → LN → self-attention → residual → LN → FF → residual, mean-square loss against a fixed target, backward, Adam (lr 1e-3) step. attend: `nn.TransformerEncoderLayer(256, 8, { dimFeedforward: 1024, dropout: 0, normFirst: true })` + `Adam`; PyTorch: `nn.TransformerEncoderLayer(256, 8, 1024, dropout=0, batch_first=True, norm_first=True)` + `torch.optim.Adam`; tfjs-wasm: the same block in tfjs-core ops, `tf.train.adam`. GFLOP/s count 3 × the forward matmul FLOPs.',
     '',
     `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. Garbage is collected between attend runs, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s (${Math.min(budget.maxSingleSec, 12)} s for the reference backend) is not run; its time is extrapolated from the smaller size of the same case by FLOPs (the block's: from the backend's best sgemm rate). Group by group (sgemm, attention, block), attend's backends run first, then each peer in its own process, so the figures of one row are measured minutes apart at most; the detail table gives the 1-minute load average when each started.`,
