@@ -11,6 +11,8 @@ export default defineConfig({
     target: 'es2022',
     // no modulepreload polyfill: it would be an inline script, which the page's CSP refuses
     modulePreload: { polyfill: false },
+    // the timings warning fires whenever the machine is busy (training runs share it): noise, not news
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   worker: { format: 'es' },
 });

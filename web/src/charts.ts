@@ -14,15 +14,27 @@ function el(tag: string, attrs: Record<string, string | number>, text?: string):
   return e;
 }
 
-/** About `n` round tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
-export function niceTicks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
+/** A round tick step (1, 2 or 5 × 10^k) giving about `n` ticks over [lo, hi]. */
+function niceStep(lo: number, hi: number, n: number): number {
   const raw = (hi - lo) / n;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
+  return [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
+}
+
+/** About `n` round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const step = niceStep(lo, hi, n);
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
+}
+
+/** The top of a value axis: `hi` raised to the next round tick, so the highest value has a labelled line above it. */
+function niceTop(lo: number, hi: number, n: number): number {
+  if (!(hi > lo)) return hi > 0 ? hi : 1;
+  const step = niceStep(lo, hi, n);
+  return Math.ceil(hi / step - 1e-9) * step;
 }
 
 function frame(xLabel: string, yLabel: string): SVGElement {
@@ -85,8 +97,11 @@ export function lineChart(points: { x: number; y: number }[], o: LineOptions): S
   const fmt = o.formatY ?? ((y: number) => String(y));
   const xMin = Math.min(...points.map((p) => p.x));
   const xMax = Math.max(...points.map((p) => p.x));
-  const yMin = o.yFromZero ? 0 : Math.min(...points.map((p) => p.y));
-  const yMax = Math.max(...points.map((p) => p.y));
+  const lo = o.yFromZero ? 0 : Math.min(...points.map((p) => p.y));
+  const hi = Math.max(...points.map((p) => p.y));
+  // both ends on round ticks, so the lowest and highest values sit between labelled lines
+  const yMin = hi > lo ? Math.floor(lo / niceStep(lo, hi, 4) + 1e-9) * niceStep(lo, hi, 4) : lo;
+  const yMax = niceTop(yMin, hi, 4);
   const xSpan = xMax > xMin ? xMax - xMin : 1;
   const ySpan = yMax > yMin ? yMax - yMin : 1;
   const sx = (x: number) => M.left + ((x - xMin) / xSpan) * (W - M.left - M.right);
@@ -111,7 +126,7 @@ export function barChart(bars: { label: string; value: number; note?: string }[]
   const svg = frame(o.xLabel, o.yLabel);
   const fmt = o.formatY ?? ((y: number) => String(y));
   // all zeros (a perfect score) still gets a scale: 0 to 1
-  const yMax = Math.max(...bars.map((b) => b.value)) || 1;
+  const yMax = niceTop(0, Math.max(...bars.map((b) => b.value)), 4);
   const slot = (W - M.left - M.right) / bars.length;
   const sy = (y: number) => H - M.bottom - (y / yMax) * (H - M.top - M.bottom);
   axes(svg, [], niceTicks(0, yMax, 4), () => 0, sy, fmt);
