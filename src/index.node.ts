@@ -6,3 +6,4 @@
 export * from './index.js';
 export * from './node/index.js';
 export { encodePng, decodePng, writePng } from './node/png.js';
+export { loadFashionMnist, FASHION_MNIST_DIR } from './node/fashion-mnist.js';

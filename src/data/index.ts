@@ -41,3 +41,7 @@ export {
   decodeBase64,
 } from './spam.js';
 export type { SpamRecord, SpamLabel, ParsedMessage, SpamSplit, SpamSplitOptions } from './spam.js';
+export { parseIdx, encodeIdx } from './idx.js';
+export type { IdxTensor, IdxType, IdxArray } from './idx.js';
+export { FASHION_CLASSES, makeScene, makeScenes, captionVocab, sceneImages, captionTensors } from './scenes.js';
+export type { ImageSet, Scene, SceneItem, SceneOptions, Box } from './scenes.js';
