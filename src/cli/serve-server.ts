@@ -139,14 +139,18 @@ async function readServed(path: string): Promise<Buffer | null> {
   }
 }
 
+/** 413, then drop the connection once the answer is flushed (not before: the client should read why). */
+function refuseBody(req: IncomingMessage, res: ServerResponse): void {
+  res.on('finish', () => req.destroy());
+  send(res, 413, `payload too large: at most ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
+}
+
 export function createServeHandler(routes: ReadonlyMap<string, string>, allowed: () => ReadonlySet<string>) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (!isAllowedHost(req.headers.host, allowed())) return send(res, 403, 'forbidden: Host header not allowed');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (!(declared <= MAX_BODY_BYTES)) {
-      send(res, 413, `payload too large: at most ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
-      req.destroy();
-      return;
+      return refuseBody(req, res);
     }
     // chunked bodies have no length up front: count them as they come
     let received = 0;
@@ -155,8 +159,7 @@ export function createServeHandler(routes: ReadonlyMap<string, string>, allowed:
       received += chunk.length;
       if (received > MAX_BODY_BYTES && !refused) {
         refused = true;
-        send(res, 413, `payload too large: at most ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
-        req.destroy();
+        refuseBody(req, res);
       }
     });
     req.on('end', () => {
