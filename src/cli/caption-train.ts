@@ -93,7 +93,24 @@ function trainSet(dataDir?: string): ImageSet {
   return loadFashionMnist('train', dataDir);
 }
 
-export function trainCaption(o: CaptionTrainOptions, version: string): CaptionTrainSummary {
+/** What a resumed run keeps from its config whatever the command line says: the rest would change the run. */
+const FIXED_ON_RESUME = [
+  'batchSize',
+  'lr',
+  'seed',
+  'lambda',
+  'entropyWeight',
+  'clip',
+  'evalEvery',
+  'devScenes',
+] as const;
+
+export function trainCaption(options: CaptionTrainOptions, version: string): CaptionTrainSummary {
+  let o = options;
+  if (o.resume) {
+    const saved = readJson<CaptionRunConfig>(join(o.out, 'config.json')).train;
+    o = { ...o, ...Object.fromEntries(FIXED_ON_RESUME.map((k) => [k, saved[k]])) };
+  }
   if (o.steps === undefined && o.timeBudget === undefined)
     throw new Error('attend train caption: give --steps or --time-budget (or both)');
   if (!(o.batchSize >= 1)) throw new Error(`--batch-size must be ≥ 1, received ${o.batchSize}`);
