@@ -12,6 +12,7 @@ import { loadRunConfig, resolveRun } from './run-dir.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { registerExperimentCommands } from './experiment.js';
 import { registerCostExperiments } from './experiment-cost.js';
+import { registerG2PLengthExperiment } from './experiment-g2p.js';
 import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
@@ -224,6 +225,7 @@ program
 
 registerExperimentCommands(program);
 registerCostExperiments(program);
+registerG2PLengthExperiment(program);
 registerClassifyCommands(program);
 registerCaptionCommands(program);
 registerServeCommands(program);

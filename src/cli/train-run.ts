@@ -29,6 +29,8 @@ import {
 export interface TrainCliOptions {
   model: string;
   size: ModelSize;
+  /** The exact model (experiments that match sizes); otherwise `defaultSpec(model, …, size)`. */
+  spec?: ModelSpec;
   out: string;
   epochs: number;
   batchSize: number;
@@ -99,7 +101,8 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
     if (existsSync(statePath) && !o.force)
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
     const kind = o.model as ModelKind;
-    const spec: ModelSpec = defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
+    const spec: ModelSpec = o.spec ?? defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
+    if (spec.kind !== kind) throw new Error(`trainRun: spec.kind must be --model '${kind}', received '${spec.kind}'`);
     config = {
       task: task.task,
       model: spec,
@@ -108,6 +111,7 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
       tokenizer: task.tokenizer,
       train: {
         ...o,
+        spec: undefined, // config.model holds it
         lr: o.lr ?? DEFAULT_LR[kind],
         labelSmoothing: o.labelSmoothing ?? (kind === 'transformer' ? 0.1 : 0),
         resume: undefined,
