@@ -1,5 +1,5 @@
 /**
- * The HTTP server of `attend serve`: the built page (dist/web) and four files of one run, under
+ * The HTTP server of `attend serve`: the built page (dist/web) and five files of one run, under
  * fixed routes. Nothing else is reachable: the route table is made at start, and a request path
  * is looked up in it, never joined onto a directory.
  *
@@ -107,6 +107,8 @@ export function routeTable(o: Pick<ServeOptions, 'runDir' | 'weights' | 'webRoot
   routes.set('/api/weights.safetensors', o.weights);
   routes.set('/api/log.jsonl', join(o.runDir, 'log.jsonl'));
   routes.set('/api/eval.json', join(o.runDir, 'eval.json'));
+  // `attend start` scores its run into report.json (eval.json is written by `attend eval`)
+  routes.set('/api/report.json', join(o.runDir, 'report.json'));
   return routes;
 }
 

@@ -44,7 +44,7 @@ before(async () => {
 
 after(() => server.close());
 
-test('serves the page, its assets and the four run files under fixed routes, with their bytes and types', async () => {
+test('serves the page, its assets and the five run files under fixed routes, with their bytes and types', async () => {
   const page = await get(port, '/');
   assert.equal(page.status, 200);
   assert.equal(page.body, '<!doctype html><title>page</title>');
@@ -68,6 +68,8 @@ test('serves the page, its assets and the four run files under fixed routes, wit
   assert.equal((await get(port, '/api/eval.json')).status, 404);
   writeFileSync(join(root, 'run', 'eval.json'), '{"scores":{}}');
   assert.equal((await get(port, '/api/eval.json')).body, '{"scores":{}}');
+  writeFileSync(join(root, 'run', 'report.json'), '{"eval":{}}');
+  assert.equal((await get(port, '/api/report.json')).body, '{"eval":{}}');
   // a query string does not change the route
   assert.equal((await get(port, '/api/config.json?v=2')).status, 200);
 });

@@ -207,6 +207,23 @@ function parseLog(text: string): Record<string, unknown>[] {
 
 const pct = (y: number) => `${(100 * y).toFixed(0)} %`;
 
+type Scores = { scores?: { words?: number; byLength?: { length: number; wer: number; words: number }[] } };
+
+/** WER by length from eval.json (`attend eval`), else from report.json (`attend start`, which scores 2,000 words). */
+async function lengthScores() {
+  const ev = await fetch('/api/eval.json');
+  if (ev.ok) {
+    const e = (await ev.json()) as Scores;
+    return { byLength: e.scores?.byLength, source: `eval.json, ${e.scores?.words ?? '?'} words` };
+  }
+  const report = await fetch('/api/report.json');
+  if (report.ok) {
+    const e = ((await report.json()) as { eval?: Scores }).eval;
+    return { byLength: e?.scores?.byLength, source: `report.json, ${e?.scores?.words ?? '?'} words` };
+  }
+  return { byLength: undefined, source: null };
+}
+
 async function loadCharts() {
   const say = (id: string, text: string) => {
     const p = document.createElement('p');
@@ -239,11 +256,8 @@ async function loadCharts() {
       );
     else say('dev-chart', 'no dev evaluation logged yet (one runs after each epoch)');
   }
-  const ev = await fetch('/api/eval.json');
-  const byLength = ev.ok
-    ? ((await ev.json()) as { scores?: { byLength?: { length: number; wer: number; words: number }[] } }).scores
-        ?.byLength
-    : undefined;
+  const { byLength, source } = await lengthScores();
+  if (source) $('length-caption').textContent = `test WER by word length (${source})`;
   if (byLength?.length)
     $('length-chart').replaceChildren(
       barChart(
@@ -251,7 +265,7 @@ async function loadCharts() {
         { xLabel: 'letters in the word', yLabel: 'WER', formatY: pct },
       ),
     );
-  else say('length-chart', 'no eval.json yet: run `attend eval RUN` to score the run');
+  else say('length-chart', 'no eval.json (nor report.json) yet: run `attend eval RUN` to score the run');
 }
 
 loadCharts().catch((e: Error) => setStatus(`charts: ${e.message}`, true));
