@@ -21,6 +21,7 @@ import {
 import { loadSpamCorpus, prepareSpamData } from '../../src/cli/classify-data.js';
 import { type FitOptions, trainClassifyRun } from '../../src/cli/classify-train.js';
 import { shadeTokens, topWords } from '../../src/cli/classify-view.js';
+import { formatSpamTable, runSpamExperiment } from '../../src/cli/classify-experiment.js';
 import { classifyMessage, formatClassifyResult } from '../../src/cli/classify.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attend-classify-'));
@@ -201,4 +202,36 @@ test('bag-of-words on the tiny corpus: perfect on test, no attention', () => {
   const untrained = scoreMessages(model, data.test);
   assert.equal(untrained.recall, 0);
   assert.equal(untrained.hardHamAccuracy, 1);
+});
+
+test('experiment classify: every model on the same split, one row each, numbers as measured', () => {
+  const data = prepareSpamData(tinyCorpus(), { maxTokens: 16, minCount: 1, vocabSize: 1000 });
+  const { lr: _, ...rest } = fit;
+  const r = runSpamExperiment(
+    data,
+    {
+      poolings: ['attention', 'max'],
+      encoder: 'none',
+      bow: true,
+      embed: 8,
+      dropout: 0,
+      lr: 0.02,
+      bowLr: 0.02,
+      fit: rest,
+    },
+    'attend experiment classify (test)',
+  );
+  assert.deepEqual(
+    r.models.map((m) => m.model),
+    ['bow', 'attention', 'max'],
+  );
+  assert.equal(r.models[0].test.top10Mass, null);
+  assert.ok(r.models[1].test.top10Mass! > 0.99);
+  const table = formatSpamTable(r);
+  const bowRow = table.split('\n').find((l) => l.startsWith('| bow |'))!;
+  const cells = bowRow.split('|').map((c) => c.trim());
+  assert.equal(cells[5], `${(100 * r.models[0].test.accuracy).toFixed(1)} %`);
+  assert.equal(cells[8], '–');
+  assert.match(table, /^Test split: 6 messages \(1 hard ham\); trained on 28/);
+  assert.match(table, /Command: `attend experiment classify \(test\)`$/);
 });
