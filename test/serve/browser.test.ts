@@ -42,12 +42,13 @@ let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
 let runDir: string;
+let webRoot: string;
 const scratch: string[] = [];
 const problems: string[] = [];
 
 before(async () => {
   const executablePath = chromiumPath();
-  const webRoot = mkdtempSync(join(tmpdir(), 'attend-serve-web-'));
+  webRoot = mkdtempSync(join(tmpdir(), 'attend-serve-web-'));
   const profile = mkdtempSync(join(tmpdir(), 'attend-serve-profile-'));
   runDir = makeTinyRun('transformer', 60);
   scratch.push(webRoot, profile, runDir);
@@ -112,5 +113,46 @@ test('the page loads the run in the browser, predicts what the CLI predicts, and
   await page.waitForSelector('#length-chart svg rect', { state: 'attached' }); // zero-height bars when WER is 0
   mkdirSync('test-artifacts', { recursive: true });
   await page.screenshot({ path: 'test-artifacts/serve-page.png', fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('local attention shows its windows; the plain seq2seq model says it has no attention', async () => {
+  for (const kind of ['luong', 'seq2seq'] as const) {
+    const dir = makeTinyRun(kind, 30);
+    scratch.push(dir);
+    const s = await startServer({
+      runDir: dir,
+      weights: join(dir, 'best.safetensors'),
+      webRoot,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      await page.goto(s.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      const { phonemes, cells } = await pronounceIn('attack');
+      const cli = openRun(dir);
+      const [reference] = predictSequences(cli.model, [[...'attack']], cli.srcVocab, cli.tgtVocab, { beam: 1 });
+      assert.deepEqual(phonemes.join(' '), reference.tokens.join(' ') || '(nothing: the model ended at once)', kind);
+      if (kind === 'luong') {
+        assert.equal(cells.length, reference.tokens.length * 6);
+        // local-m, D = 1: the window of phoneme t covers letters t-1..t+1 (cut at the word's ends)
+        const windows = await page.$$eval('#heatmap rect.window', (r) =>
+          r.map((w) => [Number(w.getAttribute('data-first')), Number(w.getAttribute('data-last'))]),
+        );
+        assert.deepEqual(
+          windows,
+          reference.tokens.map((_, t) => [Math.max(0, t - 1), Math.min(5, t + 1)]),
+        );
+        assert.match((await page.textContent('#map-note'))!, /Local attention \(local-m, D = 1/);
+      } else {
+        assert.equal(cells.length, 0);
+        assert.match((await page.textContent('#map-note'))!, /This model has no attention/);
+        assert.equal(await page.isHidden('#map-controls'), true);
+      }
+    } finally {
+      await s.close();
+    }
+  }
   assert.deepEqual(problems, []);
 });
