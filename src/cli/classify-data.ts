@@ -89,6 +89,8 @@ export function prepareSpamData(records: readonly SpamRecord[], o: SpamDataOptio
       testGroups: groups(split.test),
       maxTokens: o.maxTokens,
       minCount: o.minCount,
+      /** The --vocab-size limit, and the size it gave (specials included). */
+      maxVocab: o.vocabSize,
       vocabSize: vocab.size,
     },
   };

@@ -134,7 +134,7 @@ export function predictMessages(
       const p = F.softmax(logits, -1).data; // [B, C]
       part.forEach((m, b) => {
         const w = weights ? Array.from(weights.data.subarray(b * T, b * T + m.ids.length)) : null;
-        out.push({ spam: p[b * 2 + 1], weights: w });
+        out.push({ spam: p[b * 2 + 1], weights: w }); // [ham, spam] per row (SPAM_LABELS)
       });
     }
   });

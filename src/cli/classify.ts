@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { decodeCharset, messageText, tokenizeMessage } from '../data/spam.js';
-import { Vocab } from '../data/vocab.js';
+import { UNK, Vocab } from '../data/vocab.js';
 import { POOLINGS, type Pooling } from '../models/classifier.js';
 import { readFileChecked } from '../node/files.js';
 import { Generator } from '../tensor/random.js';
@@ -143,9 +143,21 @@ async function trainClassify(o: TrainClassifyCli, version: string): Promise<void
   if (o.resume) {
     // the data must be made exactly as before: take its options from the run
     const c = readJson<ClassifyRunConfig>(join(out, 'config.json'));
-    dataOptions = { maxTokens: c.tokenizer.maxTokens, minCount: c.data.minCount as number, vocabSize: o.vocabSize };
+    dataOptions = {
+      maxTokens: c.tokenizer.maxTokens,
+      minCount: c.data.minCount as number,
+      vocabSize: c.data.maxVocab as number,
+    };
   }
   const data = await loadData(dataOptions, say);
+  if (o.resume) {
+    const saved = readJson<ClassifyRunConfig>(join(out, 'config.json')).vocab.tokens;
+    const now = data.vocab.toJSON().tokens;
+    if (saved.length !== now.length || saved.some((t, i) => t !== now[i]))
+      throw new Error(
+        `--resume: the corpus gives another vocabulary than ${out}/config.json holds (a different corpus version?)`,
+      );
+  }
   const spec: ClassifierSpec =
     o.model === 'bow'
       ? { kind: 'bow', vocab: data.vocab.size }
@@ -202,7 +214,7 @@ export function classifyMessage(run: string, raw: string): ClassifyResult {
   const model = createClassifier(config.model, new Generator(0));
   loadWeights(model, weightsPath);
   const tokens = tokenizeMessage(messageText(raw), { maxTokens: config.tokenizer.maxTokens });
-  const ids = tokens.length ? vocab.encode(tokens) : [vocab.id('<unk>')];
+  const ids = tokens.length ? vocab.encode(tokens) : [UNK];
   const [p] = predictMessages(model, [{ ids }]);
   const shown = tokens.length ? tokens : ['<unk>'];
   const spam = p.spam > 0.5;
