@@ -83,6 +83,13 @@ export interface CaptionForward extends Seq2SeqOutput {
   entropies: Tensor | null;
 }
 
+function heInit(conv: Conv2d, generator: Generator): void {
+  const [, cin, kh, kw] = conv.weight.shape;
+  const std = Math.sqrt(2 / (cin * kh * kw));
+  for (let i = 0; i < conv.weight.size; i++) conv.weight.data[i] = std * generator.normal();
+  conv.bias?.data.fill(0);
+}
+
 export class Captioner extends Module implements EncoderDecoder {
   readonly kind = 'captioner';
   conv1: Conv2d;
@@ -116,6 +123,11 @@ export class Captioner extends Module implements EncoderDecoder {
     this.conv2 = new Conv2d(c1, c2, 3, { padding: 1, ...g });
     this.conv3 = new Conv2d(c2, c3, 3, { padding: 1, ...g });
     this.conv4 = new Conv2d(c3, D, 3, { padding: 1, ...g });
+    // He et al. 2015 initialisation (N(0, 2/fan_in), zero bias) for the ReLU stack: PyTorch's
+    // default bound 1/√fan_in shrinks the signal about 2× a layer, and measured on real scenes
+    // the annotations came out with std 0.02 and cells differing by 0.007, which the decoder
+    // could barely tell apart (Xu et al. had a pretrained VGG instead; we train from scratch)
+    for (const conv of [this.conv1, this.conv2, this.conv3, this.conv4]) heInit(conv, generator);
     this.embedding = new Embedding(spec.vocabSize, E, { paddingIdx: PAD, ...g });
     this.init_h = new Linear(D, H, g);
     this.init_c = new Linear(D, H, g);
