@@ -214,12 +214,15 @@ async function lengthScores() {
   const ev = await fetch('/api/eval.json');
   if (ev.ok) {
     const e = (await ev.json()) as Scores;
-    return { byLength: e.scores?.byLength, source: `eval.json, ${e.scores?.words ?? '?'} words` };
+    return { byLength: e.scores?.byLength, source: `eval.json, ${e.scores?.words?.toLocaleString('en') ?? '?'} words` };
   }
   const report = await fetch('/api/report.json');
   if (report.ok) {
     const e = ((await report.json()) as { eval?: Scores }).eval;
-    return { byLength: e?.scores?.byLength, source: `report.json, ${e?.scores?.words ?? '?'} words` };
+    return {
+      byLength: e?.scores?.byLength,
+      source: `report.json, ${e?.scores?.words?.toLocaleString('en') ?? '?'} words`,
+    };
   }
   return { byLength: undefined, source: null };
 }
