@@ -244,6 +244,21 @@ test('attend serve: a host other than loopback prints a warning and is accepted 
   } finally {
     await s.close();
   }
+  // a checkpoint file instead of a run: its bytes are the weights the page gets
+  writeFileSync(join(run, 'step-10.safetensors'), Buffer.from([9, 8, 7]));
+  const checkpoint = await serveRun(join(run, 'step-10.safetensors'), {
+    host: '127.0.0.1',
+    port: 0,
+    webRoot: join(root, 'web'),
+  });
+  try {
+    assert.deepEqual(
+      [...Buffer.from((await get(checkpoint.port, '/api/weights.safetensors')).body, 'latin1')],
+      [9, 8, 7],
+    );
+  } finally {
+    await checkpoint.close();
+  }
   writeFileSync(join(run, 'config.json'), JSON.stringify({ task: 'translate', model: { kind: 'transformer' } }));
   await assert.rejects(
     serveRun(run, { host: '127.0.0.1', port: 0 }),
