@@ -37,7 +37,19 @@ export async function serveRun(
       `attend: warning: --host ${o.host} makes the page and the run's weights reachable from other machines ` +
         `(there is no authentication); pages are served only to Host ${o.host}:<port> and localhost`,
     );
-  return startServer({ runDir: dir, weights, webRoot: o.webRoot ?? defaultWebRoot(), host: o.host, port: o.port });
+  try {
+    return await startServer({
+      runDir: dir,
+      weights,
+      webRoot: o.webRoot ?? defaultWebRoot(),
+      host: o.host,
+      port: o.port,
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(`serve: port ${o.port} on ${o.host} is in use: pick another with --port N (0 = any free port)`);
+    throw e;
+  }
 }
 
 function port(v: string): number {

@@ -244,6 +244,11 @@ test('attend serve: a host other than loopback prints a warning and is accepted 
   } finally {
     await s.close();
   }
+  // a port in use: the message says what to do
+  await assert.rejects(
+    serveRun(run, { host: '127.0.0.1', port, webRoot: join(root, 'web') }),
+    new RegExp(`serve: port ${port} on 127\\.0\\.0\\.1 is in use: pick another with --port N \\(0 = any free port\\)`),
+  );
   // a checkpoint file instead of a run: its bytes are the weights the page gets
   writeFileSync(join(run, 'step-10.safetensors'), Buffer.from([9, 8, 7]));
   const checkpoint = await serveRun(join(run, 'step-10.safetensors'), {
