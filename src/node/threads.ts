@@ -57,8 +57,13 @@ const MIN_PARALLEL_GEMM = 1 << 22;
  * split across threads from ROW_CHUNK elements (softmax over them: ~60 µs on one thread).
  */
 const MIN_PARALLEL_ROWS = ROW_CHUNK;
-/** Fused attention: multiply-adds G·n·m·(d + dv) below which a call stays on one thread. */
-const MIN_PARALLEL_ATTENTION = 1 << 20;
+/**
+ * Fused attention: multiply-adds G·n·m·(d + dv) below which a call stays on one thread. Measured
+ * (best of many, on a loaded 2-core machine): two threads were slower at every size up to 2²²
+ * (8 heads × T 64 × d 64: forward 0.39 → 0.67 ms), faster from 2²⁵ on (16 × 128: backward
+ * 37 → 20 ms; 64 × 256: forward 459 → 164 ms).
+ */
+const MIN_PARALLEL_ATTENTION = 1 << 23;
 
 // One control slot per worker, 128 bytes apart (no two workers on one cache line).
 const SLOT_INTS = 32;
