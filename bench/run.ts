@@ -12,7 +12,8 @@
  *                                          so attend's WebAssembly backends may pick their FMA variant
  *
  * Every attend backend found is measured (bench/backends.ts), then each peer in its own process
- * (bench/peers.ts). Timing: bench/timing.ts. Cases: bench/cases.ts.
+ * (bench/peers.ts). Timing: bench/timing.ts. Cases: bench/cases.ts. The fused kernel's memory
+ * claim (T = 16,384 in under 2 GB) is shown apart: bench/attention-memory.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
