@@ -33,10 +33,11 @@ const program = new Command()
   .description('Attention mechanisms for TypeScript: train, run and look inside attention models.')
   .version(version())
   .showHelpAfterError()
-  .hook('preAction', () => {
+  .hook('preAction', (_program, action) => {
     // the CLI uses every core (min(2, cores) by default; ATTEND_THREADS=n to choose);
     // library users opt in with createThreadedWasmKernels themselves
     if (process.env.ATTEND_BACKEND === 'reference') return;
+    if (action.name() === 'serve') return; // the page computes in the browser; the server only hands out files
     const threads = process.env.ATTEND_THREADS ? Number(process.env.ATTEND_THREADS) : undefined;
     const threaded = createThreadedWasmKernels({ threads });
     if (threaded) setKernels(threaded);
