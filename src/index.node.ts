@@ -7,3 +7,10 @@ export * from './index.js';
 export * from './node/index.js';
 export { encodePng, decodePng, writePng } from './node/png.js';
 export { loadFashionMnist, FASHION_MNIST_DIR } from './node/fashion-mnist.js';
+export {
+  createNativeKernels,
+  installNodeKernels,
+  nativeUnavailableReason,
+  type NativeOptions,
+  type NativeKernels,
+} from './node/native.js';

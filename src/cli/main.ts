@@ -4,8 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/factory.js';
-import { setKernels } from '../kernels/registry.js';
-import { createThreadedWasmKernels } from '../node/threads.js';
+import { installNodeKernels } from '../node/native.js';
 import { runDemo } from './demo.js';
 import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
 import { loadRunConfig, resolveRun } from './run-dir.js';
@@ -34,13 +33,13 @@ const program = new Command()
   .version(version())
   .showHelpAfterError()
   .hook('preAction', (_program, action) => {
-    // the CLI uses every core (min(2, cores) by default; ATTEND_THREADS=n to choose);
-    // library users opt in with createThreadedWasmKernels themselves
+    // the CLI uses every core (min(2, cores) by default; ATTEND_THREADS=n to choose) and the native
+    // kernels when they were built (ATTEND_NATIVE=0 to keep WebAssembly); library users opt in with
+    // installNodeKernels, createNativeKernels or createThreadedWasmKernels themselves
     if (process.env.ATTEND_BACKEND === 'reference') return;
     if (action.name() === 'serve') return; // the page computes in the browser; the server only hands out files
     const threads = process.env.ATTEND_THREADS ? Number(process.env.ATTEND_THREADS) : undefined;
-    const threaded = createThreadedWasmKernels({ threads });
-    if (threaded) setKernels(threaded);
+    installNodeKernels({ threads });
   });
 
 program

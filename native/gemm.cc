@@ -1,0 +1,211 @@
+// The GEMM driver: cache blocking, packing and the split across threads (Goto & van de Geijn 2008;
+// the loop order of BLIS). For each block of NC columns of C and each depth block of KC:
+//   pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels   (stays in L3; reused by every row block)
+//   for each block of MC rows: pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels   (stays in L2)
+//     for each B panel (in L1 while the A panels stream past it), for each A panel: one micro-tile.
+// Packing makes every transpose the same inner loop and pads the edges with zeros, so the
+// micro-kernel never branches; edge tiles are computed into a scratch tile and copied out.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "microkernels.h"
+#include "pool.h"
+
+namespace attend {
+
+namespace {
+
+// Depth block: a 12×256 A panel (12 KiB) and a 256×32 B panel (32 KiB) fit the 48 KiB L1 of Zen 5.
+constexpr int64_t KC = 256;
+// Column block: a 256×2048 packed B block is 2 MiB, in the shared L3.
+constexpr int64_t NC = 2048;
+// Row block (a multiple of every MR): a 384×256 packed A block is 384 KiB, in the 1 MiB L2.
+constexpr int64_t MC = 384;
+
+// A 64-byte-aligned scratch buffer per thread, grown on demand and kept between calls.
+struct Scratch {
+  float* data = nullptr;
+  size_t capacity = 0;
+  ~Scratch() { std::free(data); }
+  float* get(size_t floats) {
+    if (floats > capacity) {
+      std::free(data);
+      size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+      data = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!data) throw std::bad_alloc();
+      capacity = floats;
+    }
+    return data;
+  }
+};
+
+// op(A)[i0:i0+mc, p0:p0+kc] → panels of mr rows: panel q holds, for each p, A[i0+q·mr+r][p] for r < mr.
+void pack_a(float* to, const GemmCall& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr) {
+  for (int64_t q = 0; q < mc; q += mr) {
+    const int64_t rows = std::min<int64_t>(mr, mc - q);
+    for (int64_t p = 0; p < kc; p++) {
+      float* dst = to + q * kc + p * mr;
+      for (int64_t r = 0; r < rows; r++) {
+        const int64_t i = i0 + q + r, d = p0 + p;
+        dst[r] = g.trans_a ? a[d * g.m + i] : a[i * g.k + d];
+      }
+      for (int64_t r = rows; r < mr; r++) dst[r] = 0;
+    }
+  }
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] → panels of nr columns: panel q holds, for each p, B[p][j0+q·nr+j] for j < nr.
+void pack_b(float* to, const GemmCall& g, const float* b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr) {
+  for (int64_t q = 0; q < nc; q += nr) {
+    const int64_t cols = std::min<int64_t>(nr, nc - q);
+    float* panel = to + q * kc;
+    if (!g.trans_b) {
+      for (int64_t p = 0; p < kc; p++) {
+        const float* src = b + (p0 + p) * g.n + j0 + q;
+        float* dst = panel + p * nr;
+        std::memcpy(dst, src, cols * sizeof(float));
+        for (int64_t j = cols; j < nr; j++) dst[j] = 0;
+      }
+    } else {
+      for (int64_t j = 0; j < cols; j++) {
+        const float* src = b + (j0 + q + j) * g.k + p0;  // column j of op(B) is row j of b
+        for (int64_t p = 0; p < kc; p++) panel[p * nr + j] = src[p];
+      }
+      for (int64_t j = cols; j < nr; j++)
+        for (int64_t p = 0; p < kc; p++) panel[p * nr + j] = 0;
+    }
+  }
+}
+
+// C[b0:b1][i0:i1, j0:j1] on the calling thread.
+void run_block(const GemmCall& g, const KernelShape& ks, int64_t b0, int64_t b1, int64_t i0, int64_t i1, int64_t j0,
+               int64_t j1) {
+  static thread_local Scratch scratch_a, scratch_b;
+  const int mr = ks.mr, nr = ks.nr;
+  alignas(64) float tile[12 * 32];  // an edge tile (MR·NR ≤ 12·32)
+  for (int64_t bi = b0; bi < b1; bi++) {
+    const float* a = g.a + bi * g.stride_a;
+    const float* b = g.b + bi * g.stride_b;
+    float* c = g.c + bi * g.m * g.n;
+    if (g.k == 0) {  // an empty sum: C = 0, or C unchanged when accumulating
+      if (!g.accumulate)
+        for (int64_t i = i0; i < i1; i++) std::fill(c + i * g.n + j0, c + i * g.n + j1, 0.0f);
+      continue;
+    }
+    for (int64_t jc = j0; jc < j1; jc += NC) {
+      const int64_t nc = std::min(NC, j1 - jc);
+      const int64_t nc_padded = (nc + nr - 1) / nr * nr;
+      for (int64_t pc = 0; pc < g.k; pc += KC) {
+        const int64_t kc = std::min(KC, g.k - pc);
+        const bool add = g.accumulate || pc > 0;  // later depth blocks add to the first one's sums
+        float* pb = scratch_b.get(nc_padded * kc);
+        pack_b(pb, g, b, pc, kc, jc, nc, nr);
+        for (int64_t ic = i0; ic < i1; ic += MC) {
+          const int64_t mc = std::min(MC, i1 - ic);
+          const int64_t mc_padded = (mc + mr - 1) / mr * mr;
+          float* pa = scratch_a.get(mc_padded * kc);
+          pack_a(pa, g, a, ic, mc, pc, kc, mr);
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            const int64_t cols = std::min<int64_t>(nr, nc - jr);
+            for (int64_t ir = 0; ir < mc; ir += mr) {
+              const int64_t rows = std::min<int64_t>(mr, mc - ir);
+              float* ct = c + (ic + ir) * g.n + jc + jr;
+              if (rows == mr && cols == nr) {
+                ks.kernel(kc, pa + ir * kc, pb + jr * kc, ct, g.n, add);
+              } else {
+                ks.kernel(kc, pa + ir * kc, pb + jr * kc, tile, nr, false);
+                for (int64_t r = 0; r < rows; r++)
+                  for (int64_t j = 0; j < cols; j++)
+                    ct[r * g.n + j] = add ? ct[r * g.n + j] + tile[r * nr + j] : tile[r * nr + j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+KernelShape shape_for(Isa isa) {
+  switch (isa) {
+    case Isa::avx512:
+      return microkernel_avx512();
+    case Isa::avx2:
+      return microkernel_avx2();
+    default:
+      return microkernel_portable();
+  }
+}
+
+// [start, end) of part t of `parts` over [0, size), boundaries rounded to multiples of `align`.
+std::pair<int64_t, int64_t> part(int64_t size, int parts, int t, int64_t align) {
+  const int64_t units = (size + align - 1) / align;
+  const int64_t lo = units * t / parts * align, hi = units * (t + 1) / parts * align;
+  return {std::min(lo, size), std::min(hi, size)};
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512:
+      return "avx512";
+    case Isa::avx2:
+      return "avx2";
+    default:
+      return "portable";
+  }
+}
+
+bool isa_supported(Isa isa) {
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's checks include the OS's support (XGETBV) for the wider registers
+  if (isa == Isa::avx512) return __builtin_cpu_supports("avx512f");
+  if (isa == Isa::avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  if (isa != Isa::portable) return false;
+#endif
+  return true;
+}
+
+Isa best_isa() {
+  if (isa_supported(Isa::avx512)) return Isa::avx512;
+  if (isa_supported(Isa::avx2)) return Isa::avx2;
+  return Isa::portable;
+}
+
+void gemm(const GemmCall& g, Isa isa, int threads, double min_parallel_work) {
+  if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
+  const KernelShape ks = shape_for(isa);
+  const double work = double(g.batch) * double(g.m) * double(g.n) * double(std::max<int64_t>(g.k, 1));
+  int tasks = std::min(threads, pool().size());
+  if (work < min_parallel_work) tasks = 1;
+  if (tasks <= 1) {
+    run_block(g, ks, 0, g.batch, 0, g.m, 0, g.n);
+    return;
+  }
+  // Whole matrices per thread when they divide evenly (or are many); otherwise split each matrix
+  // along its longer side, on micro-tile boundaries.
+  if (g.batch % tasks == 0 || g.batch >= 4 * tasks) {
+    pool().run(tasks, [&](int t) {
+      auto [lo, hi] = part(g.batch, tasks, t, 1);
+      if (lo < hi) run_block(g, ks, lo, hi, 0, g.m, 0, g.n);
+    });
+  } else if (g.n >= g.m) {
+    pool().run(tasks, [&](int t) {
+      auto [lo, hi] = part(g.n, tasks, t, ks.nr);
+      if (lo < hi) run_block(g, ks, 0, g.batch, 0, g.m, lo, hi);
+    });
+  } else {
+    pool().run(tasks, [&](int t) {
+      auto [lo, hi] = part(g.m, tasks, t, ks.mr);
+      if (lo < hi) run_block(g, ks, 0, g.batch, lo, hi, 0, g.n);
+    });
+  }
+}
+
+}  // namespace attend

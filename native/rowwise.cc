@@ -1,0 +1,7 @@
+#include "rowwise.h"
+
+namespace attend {
+
+void register_rowwise(napi_env, napi_value) {}
+
+}  // namespace attend

@@ -1,0 +1,159 @@
+/**
+ * The native kernels (Node only): an N-API addon built from native/*.cc during `npm ci`
+ * (scripts/build-native.mjs) into build/attend_native.node. It computes float32 in place on the
+ * caller's typed arrays with AVX-512 or AVX2+FMA micro-kernels, chosen at run time, on a persistent
+ * pool of min(2, cores) threads. Float64 (used only by gradient checks) goes to the reference.
+ *
+ * Nothing here is required: when the addon was not built, fails to load, `ATTEND_NATIVE=0` is set,
+ * or the CPU has neither AVX2 nor AVX-512, `createNativeKernels` returns null and the caller keeps
+ * the WebAssembly kernels. (The addon's portable C++ path runs at about 30 GFLOP/s a core here,
+ * below WebAssembly's relaxed SIMD, so it is used only when asked for by name.)
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { referenceKernels } from '../kernels/reference/index.js';
+import { setKernels } from '../kernels/registry.js';
+import type { FloatArray, Kernels } from '../kernels/types.js';
+import { createThreadedWasmKernels } from './threads.js';
+
+export type NativeIsa = 'portable' | 'avx2' | 'avx512';
+const ISA_CODES: Record<NativeIsa, number> = { portable: 0, avx2: 1, avx512: 2 };
+
+/** What the addon exports (native/attend.cc). */
+interface NativeAddon {
+  info(): { isas: NativeIsa[]; best: NativeIsa; cores: number };
+  configure(threads: number): number;
+  gemm(
+    out: Float32Array,
+    a: Float32Array,
+    bm: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    accumulate: boolean,
+    isa: number,
+    threads: number,
+    minParallelWork: number,
+  ): void;
+}
+
+export interface NativeOptions {
+  /** Threads per call, the calling thread included. Default min(2, cores); never more than the cores. */
+  threads?: number;
+  /** Force an instruction set (tests, benchmarks). Default the best the CPU has; 'portable' only when named. */
+  isa?: NativeIsa;
+  /** Multiply-adds below which a GEMM stays on the calling thread (−1: the addon's 2²¹). Tests set 0. */
+  minParallelWork?: number;
+  /** The addon file. Default build/attend_native.node in the package. */
+  path?: string;
+}
+
+export type NativeKernels = Partial<Kernels> & { name: string; isa: NativeIsa; threads: number };
+
+let why = '';
+
+/** Why the last `createNativeKernels` call returned null ('' when it did not). */
+export function nativeUnavailableReason(): string {
+  return why;
+}
+
+/** build/attend_native.node under the package root (found from this file, under src/ or dist/src/). */
+export function defaultNativePath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'attend')
+      return join(dir, 'build', 'attend_native.node');
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'attend_native.node');
+}
+
+const loaded = new Map<string, NativeAddon>();
+
+function load(path: string): NativeAddon | null {
+  const cached = loaded.get(path);
+  if (cached) return cached;
+  if (!existsSync(path)) {
+    why = `no native addon at ${path} (run \`npm run build:native\`)`;
+    return null;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    if (typeof addon.gemm !== 'function' || typeof addon.info !== 'function') throw new Error('not the attend addon');
+    loaded.set(path, addon);
+    return addon;
+  } catch (error) {
+    why = `the native addon at ${path} failed to load: ${(error as Error).message}`;
+    return null;
+  }
+}
+
+/**
+ * The native kernels, or null (see `nativeUnavailableReason()`). Install with `setKernels(k)`:
+ * what they leave out comes from the reference backend, so layer them over the WebAssembly ones
+ * (`setKernels({ ...wasm, ...native, name })`) to keep WebAssembly for the rest.
+ */
+export function createNativeKernels(options: NativeOptions = {}): NativeKernels | null {
+  why = '';
+  if (process.env.ATTEND_NATIVE === '0') {
+    why = 'ATTEND_NATIVE=0';
+    return null;
+  }
+  const addon = load(options.path ?? defaultNativePath());
+  if (!addon) return null;
+  const info = addon.info();
+  if (options.isa && !info.isas.includes(options.isa)) {
+    why = `this CPU has no ${options.isa} (it has ${info.isas.join(', ')})`;
+    return null;
+  }
+  const isa = options.isa ?? info.best;
+  if (isa === 'portable' && !options.isa) {
+    why = 'the CPU has neither AVX2 nor AVX-512; WebAssembly is faster than the portable path';
+    return null;
+  }
+  const wanted = Math.max(1, Math.floor(options.threads ?? Math.min(2, availableParallelism())));
+  const poolSize = addon.configure(Math.min(wanted, availableParallelism()));
+  const threads = Math.min(wanted, poolSize);
+  const code = ISA_CODES[isa];
+  const minWork = options.minParallelWork ?? -1;
+  const gemm: Kernels['gemm'] = (out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate) => {
+    if (isF32(out) && isF32(a) && isF32(bm)) {
+      addon.gemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate, code, threads, minWork);
+    } else {
+      referenceKernels.gemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate);
+    }
+  };
+  return { name: `native-${isa}-${threads}t`, isa, threads, gemm };
+}
+
+function isF32(x: FloatArray): x is Float32Array {
+  return x instanceof Float32Array;
+}
+
+/**
+ * Installs the fastest kernels Node has (what the CLI does): the native ones where they load,
+ * layered over the threaded WebAssembly ones (which keep fused attention and whatever else the
+ * addon lacks), else the threaded WebAssembly alone. Both pools sleep while the other runs: calls
+ * are synchronous, so the cores are never oversubscribed. Returns the installed backend's name, or
+ * null when nothing could be installed (the registry's default stays).
+ */
+export function installNodeKernels(options: { threads?: number } = {}): string | null {
+  const wasm = createThreadedWasmKernels({ threads: options.threads });
+  const native = createNativeKernels({ threads: options.threads });
+  if (native) {
+    const name = wasm ? `${native.name}+${wasm.name}` : native.name;
+    setKernels({ ...wasm, ...native, name });
+    return name;
+  }
+  if (!wasm) return null;
+  setKernels(wasm);
+  return wasm.name;
+}
