@@ -7,12 +7,14 @@
 //   configure(threads) → threads of the pool (the first call sizes it; later calls change nothing)
 //   gemm(out, a, b, batch, m, n, k, transA, transB, strideA, strideB, accumulate, isa, threads,
 //        minParallelWork (−1: the default)
+//   fmaPeak(isa, threads, iterations) → floating-point operations done (time the call)
 #include <algorithm>
 #include <string>
 #include <thread>
 
 #include "args.h"
 #include "gemm.h"
+#include "peak.h"
 #include "pool.h"
 #include "rowwise.h"
 
@@ -79,6 +81,19 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Isa isa;
+  int64_t threads, iterations;
+  if (!get_args(env, info, argv, "fmaPeak") || !get_isa(env, argv[0], isa) ||
+      !get_int(env, argv[1], "fmaPeak", "threads", threads) ||
+      !get_int(env, argv[2], "fmaPeak", "iterations", iterations))
+    return nullptr;
+  napi_value result;
+  napi_create_double(env, fma_peak(isa, static_cast<int>(std::max<int64_t>(threads, 1)), iterations), &result);
+  return result;
+}
+
 }  // namespace
 }  // namespace attend
 
@@ -87,6 +102,7 @@ NAPI_MODULE_INIT() {
   export_function(env, exports, "info", Info);
   export_function(env, exports, "configure", Configure);
   export_function(env, exports, "gemm", Gemm);
+  export_function(env, exports, "fmaPeak", FmaPeak);
   register_rowwise(env, exports);
   return exports;
 }
