@@ -107,24 +107,25 @@ export function runTfjs(backend: 'wasm' | 'cpu', req: PeerRequest, timeoutSec: n
  * install script from downloading GPU libraries; the CPU build ships in the npm package.
  */
 export function runOnnx(req: PeerRequest, timeoutSec: number, log: (s: string) => void): Promise<PeerResult> {
-  const folder = here('./peers/onnx');
-  if (!existsSync(join(folder, 'node_modules', 'onnxruntime-node', 'package.json'))) {
-    log(`  installing onnxruntime-node into bench/peers/onnx (first use; not a dependency of attend) ...`);
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const r = spawnSync(npm, ['ci', '--prefix', folder, '--no-audit', '--no-fund'], {
-      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
-    if (r.status !== 0) {
-      const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-1)[0];
-      return Promise.resolve({
-        name: 'ONNX Runtime',
-        info: { available: false, reason: `npm ci --prefix bench/peers/onnx failed: ${why}` },
-        results: {},
-      });
-    }
-  }
+  const failure = ensureOnnx(log);
+  if (failure)
+    return Promise.resolve({ name: 'ONNX Runtime', info: { available: false, reason: failure }, results: {} });
   const args = ['--import', 'tsx', here('./peers/onnx.ts')];
   return runPeer('ONNX Runtime', process.execPath, args, JSON.stringify(req), process.env, timeoutSec);
+}
+
+/** Installs onnxruntime-node into bench/peers/onnx/ when it is not there; returns why it failed, or null. */
+export function ensureOnnx(log: (s: string) => void): string | null {
+  const folder = here('./peers/onnx');
+  if (existsSync(join(folder, 'node_modules', 'onnxruntime-node', 'package.json'))) return null;
+  log(`  installing onnxruntime-node into bench/peers/onnx (first use; not a dependency of attend) ...`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['ci', '--prefix', folder, '--no-audit', '--no-fund'], {
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.status === 0) return null;
+  const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-1)[0];
+  return `npm ci --prefix bench/peers/onnx failed: ${why}`;
 }
