@@ -97,7 +97,32 @@ function zero(at: usize, floats: usize): void {
  */
 function packT(dst: usize, x: usize, m: i32, K: i32): void {
   zero(dst, <usize>pad8(m) * K);
-  for (let j = 0; j < m; j++) {
+  let j = 0;
+  if ((K & 3) == 0) {
+    // four keys × four columns at a time: a 4×4 transpose in registers
+    const l = <usize>K * 4;
+    for (; j + 4 <= m; j += 4) {
+      const row = x + <usize>j * K * 4;
+      const to = dst + (<usize>(j & ~7) * K + (j & 7)) * 4;
+      for (let p = 0; p < K; p += 4) {
+        const at = row + <usize>p * 4;
+        const a = v128.load(at);
+        const b = v128.load(at + l);
+        const c = v128.load(at + 2 * l);
+        const d = v128.load(at + 3 * l);
+        const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+        const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
+        const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+        const t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+        const o = to + <usize>p * 32;
+        v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5)); // column p of the four keys
+        v128.store(o, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+        v128.store(o, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+        v128.store(o, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+      }
+    }
+  }
+  for (; j < m; j++) {
     const row = x + <usize>j * K * 4;
     const to = dst + (<usize>(j & ~7) * K + (j & 7)) * 4;
     for (let p = 0; p < K; p++) store<f32>(to + <usize>p * 32, load<f32>(row + <usize>p * 4));
@@ -113,7 +138,13 @@ function packN(dst: usize, x: usize, m: i32, N: i32): void {
   zero(dst, mp * pad8(N));
   for (let j = 0; j < m; j++) {
     const row = x + <usize>j * N * 4;
-    for (let c = 0; c < N; c++)
+    let c = 0;
+    for (; c + 8 <= N; c += 8) {
+      const to = dst + (<usize>c * mp + <usize>j * 8) * 4;
+      v128.store(to, v128.load(row + <usize>c * 4));
+      v128.store(to, v128.load(row + <usize>c * 4, 16), 16);
+    }
+    for (; c < N; c++)
       store<f32>(dst + (<usize>(c & ~7) * mp + <usize>j * 8 + (c & 7)) * 4, load<f32>(row + <usize>c * 4));
   }
 }
