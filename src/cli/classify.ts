@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { decodeCharset, messageText, tokenizeMessage } from '../data/spam.js';
 import { UNK, Vocab } from '../data/vocab.js';
+import { BagOfWordsClassifier } from '../models/bow.js';
 import { POOLINGS, type Pooling } from '../models/classifier.js';
 import { readFileChecked } from '../node/files.js';
 import { Generator } from '../tensor/random.js';
@@ -44,6 +45,14 @@ function positive(name: string) {
   };
 }
 
+function probability(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number in [0, 1), received '${v}'`);
+    return n;
+  };
+}
+
 function terminalColor(): TerminalColor {
   if (process.env.NO_COLOR || !process.stdout.isTTY) return 'none';
   return /truecolor|24bit/i.test(process.env.COLORTERM ?? '') ? 'truecolor' : '256';
@@ -56,7 +65,7 @@ function sharedOptions(cmd: Command, defaults: { epochs: number; patience: numbe
       new Option('--encoder <kind>', 'layer between embedding and pooling').choices([...ENCODERS]).default('none'),
     )
     .option('--embed <n>', 'embedding size (and GRU hidden size)', int('--embed', 1), 32)
-    .option('--dropout <p>', 'dropout on embeddings and the pooled vector', Number, 0.1)
+    .option('--dropout <p>', 'dropout on embeddings and the pooled vector', probability('--dropout'), 0.1)
     .option('--max-tokens <n>', 'tokens read from the start of each message', int('--max-tokens', 1), 256)
     .option('--vocab-size <n>', 'most frequent training words kept', int('--vocab-size', 1), 20000)
     .option('--min-count <n>', 'rarer training words become <unk>', int('--min-count', 1), 2)
@@ -200,6 +209,11 @@ export interface ClassifyResult {
   tokens: string[];
   weights: number[] | null;
   top: { token: string; weight: number; position: number }[];
+  /**
+   * Bag-of-words runs only: the words that pushed the decision most, each word once with its
+   * logit difference W_spam − W_ham (positive: towards spam), the largest in size first.
+   */
+  evidence?: { token: string; spamMinusHam: number }[];
 }
 
 /** Classify one raw message with a trained run. */
@@ -225,11 +239,30 @@ export function classifyMessage(run: string, raw: string): ClassifyResult {
     tokens: shown,
     weights: p.weights,
     top: p.weights ? topWords(shown, p.weights, 10) : [],
+    ...(model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(model, vocab, ids) } : {}),
   };
+}
+
+/** A linear model explains itself by its weights: W_spam − W_ham of each distinct word present. */
+function bowEvidence(model: BagOfWordsClassifier, vocab: Vocab, ids: readonly number[]) {
+  const W = model.weight.data; // [V, 2]
+  return [...new Set(ids)]
+    .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
+    .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
+    .slice(0, 10);
 }
 
 export function formatClassifyResult(r: ClassifyResult, color: TerminalColor): string {
   const lines = [`${r.label} (probability ${r.probability.toFixed(3)})`];
+  if (r.evidence)
+    return [
+      ...lines,
+      '',
+      'words that weighed most (W_spam − W_ham; > 0 pushes towards spam):',
+      ...r.evidence.map(
+        (e) => `  ${e.spamMinusHam >= 0 ? '+' : '−'}${Math.abs(e.spamMinusHam).toFixed(3)}  ${e.token}`,
+      ),
+    ].join('\n');
   if (!r.weights) return [...lines, '(this model has no attention to show: train with --pool attention)'].join('\n');
   lines.push(
     '',

@@ -197,6 +197,20 @@ test('bag-of-words on the tiny corpus: perfect on test, no attention', () => {
   );
   assert.equal(s.test.accuracy, 1);
   assert.equal(s.test.top10Mass, null);
+  // a linear model's explanation: the present words by W_spam − W_ham, the spam words on top
+  const r = classifyMessage(out, 'Subject: hi\n\nfree money, meeting notes\n');
+  assert.equal(r.weights, null);
+  assert.deepEqual(
+    r
+      .evidence!.map((e) => e.token)
+      .slice(0, 2)
+      .sort(),
+    ['free', 'money'],
+  );
+  assert.ok(r.evidence!.every((e, i, all) => i === 0 || Math.abs(all[i - 1].spamMinusHam) >= Math.abs(e.spamMinusHam)));
+  assert.ok(r.evidence!.find((e) => e.token === 'free')!.spamMinusHam > 0);
+  assert.ok(r.evidence!.find((e) => e.token === 'meeting')!.spamMinusHam < 0);
+  assert.match(formatClassifyResult(r, 'none'), /words that weighed most/);
   const model = createClassifier({ kind: 'bow', vocab: data.vocab.size }, new Generator(0));
   // an untrained (all-zero) model says 0.5 for everything, which the 0.5 threshold calls ham
   const untrained = scoreMessages(model, data.test);
