@@ -52,6 +52,18 @@ inline bool get_f32(napi_env env, napi_value v, const char* what, const char* na
   return true;
 }
 
+// A Float32Array as above, or null/undefined (then data = nullptr).
+inline bool get_f32_or_null(napi_env env, napi_value v, const char* what, const char* name, double need,
+                            float*& data) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (type == napi_null || type == napi_undefined) {
+    data = nullptr;
+    return true;
+  }
+  return get_f32(env, v, what, name, need, data);
+}
+
 inline bool get_isa(napi_env env, napi_value v, Isa& isa) {
   int64_t i;
   if (!get_int(env, v, "native", "isa", i)) return false;

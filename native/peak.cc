@@ -25,8 +25,12 @@ __attribute__((target("avx512f"))) void chains_avx512(int64_t iterations) {
 #pragma GCC unroll 16
     for (int i = 0; i < FMA_CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], scale, shift);
   }
+  alignas(64) float lanes[16];
   float s = 0;
-  for (int i = 0; i < FMA_CHAINS; i++) s += _mm512_reduce_add_ps(acc[i]);
+  for (int i = 0; i < FMA_CHAINS; i++) {
+    _mm512_store_ps(lanes, acc[i]);
+    for (float v : lanes) s += v;
+  }
   sink = s;
 }
 

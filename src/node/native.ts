@@ -43,6 +43,53 @@ interface NativeAddon {
     threads: number,
     minParallelWork: number,
   ): void;
+  softmaxForward(out: Float32Array, x: Float32Array, rows: number, cols: number, isa: number, threads: number): void;
+  logSoftmaxForward(out: Float32Array, x: Float32Array, rows: number, cols: number, isa: number, threads: number): void;
+  softmaxBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    isa: number,
+    threads: number,
+  ): void;
+  logSoftmaxBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    isa: number,
+    threads: number,
+  ): void;
+  layerNormForward(
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    x: Float32Array,
+    weight: Float32Array | null,
+    bias: Float32Array | null,
+    rows: number,
+    cols: number,
+    eps: number,
+    isa: number,
+    threads: number,
+  ): void;
+  layerNormBackward(
+    dx: Float32Array,
+    dweight: Float32Array | null,
+    dbias: Float32Array | null,
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    weight: Float32Array | null,
+    rows: number,
+    cols: number,
+    isa: number,
+    threads: number,
+  ): void;
 }
 
 export interface NativeOptions {
@@ -131,11 +178,81 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
       referenceKernels.gemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate);
     }
   };
-  return { name: `native-${isa}-${threads}t`, isa, threads, gemm };
+  return { name: `native-${isa}-${threads}t`, isa, threads, gemm, ...rowwise(addon, code, threads) };
 }
 
 function isF32(x: FloatArray): x is Float32Array {
   return x instanceof Float32Array;
+}
+
+/** Float32 arrays (or null where allowed) go to the addon; anything else to the reference. */
+function allF32(...arrays: (FloatArray | null)[]): boolean {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
+type RowKernels = Pick<
+  Kernels,
+  | 'softmaxForward'
+  | 'softmaxBackward'
+  | 'logSoftmaxForward'
+  | 'logSoftmaxBackward'
+  | 'layerNormForward'
+  | 'layerNormBackward'
+>;
+
+function rowwise(addon: NativeAddon, isa: number, threads: number): RowKernels {
+  const ref = referenceKernels;
+  return {
+    softmaxForward: (out, x, rows, cols) =>
+      isF32(out) && isF32(x)
+        ? addon.softmaxForward(out, x, rows, cols, isa, threads)
+        : ref.softmaxForward(out, x, rows, cols),
+    logSoftmaxForward: (out, x, rows, cols) =>
+      isF32(out) && isF32(x)
+        ? addon.logSoftmaxForward(out, x, rows, cols, isa, threads)
+        : ref.logSoftmaxForward(out, x, rows, cols),
+    softmaxBackward: (dx, dy, y, rows, cols) =>
+      isF32(dx) && isF32(dy) && isF32(y)
+        ? addon.softmaxBackward(dx, dy, y, rows, cols, isa, threads)
+        : ref.softmaxBackward(dx, dy, y, rows, cols),
+    logSoftmaxBackward: (dx, dy, y, rows, cols) =>
+      isF32(dx) && isF32(dy) && isF32(y)
+        ? addon.logSoftmaxBackward(dx, dy, y, rows, cols, isa, threads)
+        : ref.logSoftmaxBackward(dx, dy, y, rows, cols),
+    layerNormForward: (out, mean, rstd, x, weight, bias, rows, cols, eps) =>
+      allF32(out, mean, rstd, x, weight, bias)
+        ? addon.layerNormForward(
+            out as Float32Array,
+            mean as Float32Array,
+            rstd as Float32Array,
+            x as Float32Array,
+            weight as Float32Array | null,
+            bias as Float32Array | null,
+            rows,
+            cols,
+            eps,
+            isa,
+            threads,
+          )
+        : ref.layerNormForward(out, mean, rstd, x, weight, bias, rows, cols, eps),
+    layerNormBackward: (dx, dweight, dbias, dy, x, mean, rstd, weight, rows, cols) =>
+      allF32(dx, dweight, dbias, dy, x, mean, rstd, weight)
+        ? addon.layerNormBackward(
+            dx as Float32Array,
+            dweight as Float32Array | null,
+            dbias as Float32Array | null,
+            dy as Float32Array,
+            x as Float32Array,
+            mean as Float32Array,
+            rstd as Float32Array,
+            weight as Float32Array | null,
+            rows,
+            cols,
+            isa,
+            threads,
+          )
+        : ref.layerNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, rows, cols),
+  };
 }
 
 /**

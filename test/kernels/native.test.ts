@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { referenceKernels as ref } from '../../src/kernels/reference/index.js';
 import { createNativeKernels, nativeUnavailableReason, type NativeIsa } from '../../src/node/native.js';
-import { EPS32, assertClose, checkGemm, guarded, randomF32, rng, type Backend } from './kernel-checks.js';
+import { EPS32, assertClose, checkGemm, checkRowwise, guarded, randomF32, rng, type Backend } from './kernel-checks.js';
 
 function native(isa?: NativeIsa, threads = 2): Backend {
   const k = createNativeKernels({ isa, threads, minParallelWork: 0 });
@@ -27,7 +27,10 @@ test('the addon loads and picks the best instruction set of this CPU', () => {
 // With the addon missing this list is empty and the test above fails.
 const isas = (['avx512', 'avx2', 'portable'] as const).filter((isa) => createNativeKernels({ isa }) !== null);
 for (const isa of isas) {
-  for (const threads of [1, 2]) checkGemm(`native ${isa} ${threads}t`, () => native(isa, threads));
+  for (const threads of [1, 2]) {
+    checkGemm(`native ${isa} ${threads}t`, () => native(isa, threads));
+    checkRowwise(`native ${isa} ${threads}t`, () => native(isa, threads));
+  }
 }
 
 /** One product against the float64 reference, with the k-term dot-product error bound. */
@@ -44,6 +47,30 @@ function compare(backend: Backend, m: number, n: number, k: number, transA: bool
   assertClose(out, want, m * n, (k + 4) * EPS32 * k, what, new Float64Array(m * n).fill(1));
   assert.ok(intact(), `${backend.name} ${m}×${n}×${k}: wrote outside its output`);
 }
+
+test('native exp (through log-softmax backward) is within 2.5 ulp over [−87, 88.7], 0 below, +∞ above', () => {
+  // log-softmax backward with dy = [1, 0, 0, …]: Σ dy = 1, so dx_j = −exp(y_j) for j ≥ 1
+  const cols = 4099; // not a multiple of 16: the masked tail of the vector loop too
+  const y = new Float32Array(cols);
+  const dy = new Float32Array(cols);
+  dy[0] = 1;
+  for (let j = 1; j < cols; j++) y[j] = -87 + ((88.7 + 87) * (j - 1)) / (cols - 2);
+  y[1] = -Infinity;
+  y[2] = -100;
+  y[cols - 1] = 89; // exp overflows float32
+  for (const isa of isas) {
+    const dx = new Float32Array(cols);
+    native(isa, 1).logSoftmaxBackward!(dx, dy, y, 1, cols);
+    assert.ok(dx[1] === 0 && dx[2] === 0, `${isa}: exp(−∞) = ${-dx[1]}, exp(−100) = ${-dx[2]}`);
+    assert.equal(dx[cols - 1], -Infinity, `${isa}: exp(89)`);
+    let worst = 0;
+    for (let j = 3; j < cols - 1; j++) {
+      const want = Math.exp(y[j]);
+      worst = Math.max(worst, Math.abs(-dx[j] - want) / want);
+    }
+    assert.ok(worst <= 2.5 * EPS32, `${isa}: max relative error ${worst}`);
+  }
+});
 
 test('native gemm across every cache block: row block (384), depth block (256), column block (2048)', () => {
   for (const isa of isas) {
@@ -89,6 +116,23 @@ test('native gemm names the argument that is too short, or of the wrong size', (
   assert.throws(
     () => backend.gemm!(f32(4), f32(4), f32(4), 1, 2.5, 2, 2, false, false, 0, 0, false),
     /gemm: m must be a non-negative integer/,
+  );
+});
+
+test('native row-wise kernels name the argument that is too short', () => {
+  const backend = native();
+  const f32 = (n: number) => new Float32Array(n);
+  assert.throws(
+    () => backend.softmaxForward!(f32(6), f32(5), 2, 3),
+    /softmaxForward: x must hold at least 6 elements for these sizes, received 5/,
+  );
+  assert.throws(
+    () => backend.layerNormForward!(f32(6), f32(2), f32(1), f32(6), null, null, 2, 3, 1e-5),
+    /layerNormForward: rstd must hold at least 2 elements for these sizes, received 1/,
+  );
+  assert.throws(
+    () => backend.layerNormBackward!(f32(6), f32(2), null, f32(6), f32(6), f32(2), f32(2), null, 2, 3),
+    /layerNormBackward: dweight must hold at least 3 elements for these sizes, received 2/,
   );
 });
 
