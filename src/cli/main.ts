@@ -7,7 +7,8 @@ import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/fact
 import { installNodeKernels } from '../node/native.js';
 import { runDemo } from './demo.js';
 import { evalG2P, formatEval, formatPrediction, predictG2P, trainG2P } from './g2p.js';
-import { loadRunConfig, resolveRun } from './run-dir.js';
+import { loadRunConfig, readJson, resolveRun } from './run-dir.js';
+import type { SpamScores } from './classify-model.js';
 import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOptions } from './translate.js';
 import { registerExperimentCommands } from './experiment.js';
 import { registerCostExperiments } from './experiment-cost.js';
@@ -195,7 +196,25 @@ program
   .option('--json', 'print the result as JSON', false)
   .action(async (run: string, o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
     // the config names the task; only the command that scores opens the weights
-    if (loadRunConfig(resolveRun(run).dir).task === 'translate') {
+    const dir = resolveRun(run).dir;
+    const task = (loadRunConfig(dir) as { task: string }).task;
+    if (task === 'caption') throw new Error(`${dir} is a caption run: score it with attend eval-caption ${run}`);
+    if (task === 'classify') {
+      // a classify run is scored on its test split when training ends (attend train classify)
+      const path = join(dir, 'eval.json');
+      if (!existsSync(path)) throw new Error(`${path} is missing: the run has not finished training`);
+      const r = readJson<SpamScores & { split: string }>(path);
+      const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+      console.log(
+        o.json
+          ? JSON.stringify(r)
+          : `${dir} on the ${r.split} split (${r.messages} messages): accuracy ${pct(r.accuracy)}, F1 (spam) ${pct(r.f1)}, ` +
+              `hard-ham accuracy ${pct(r.hardHamAccuracy)} (${r.hardHam} messages)` +
+              (r.top10Mass === null ? '' : `, attention on the ten most attended tokens ${pct(r.top10Mass)}`),
+      );
+      return;
+    }
+    if (task === 'translate') {
       const r = evalTranslate(run, o);
       const b = r.bleu;
       console.log(

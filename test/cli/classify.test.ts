@@ -177,6 +177,13 @@ test('train classify: a run learns the tiny corpus, resumes exactly, and attend 
   const printed = JSON.parse(cli.stdout) as typeof r;
   assert.deepEqual(printed.tokens, r.tokens);
   assert.ok(Math.abs(printed.spamProbability - r.spamProbability) < 1e-6);
+  // attend eval on a classify run prints the test scores written when training ended
+  const evaluated = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', whole, '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, ATTEND_BACKEND: 'reference' },
+  });
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.deepEqual(JSON.parse(evaluated.stdout), JSON.parse(readFileSync(join(whole, 'eval.json'), 'utf8')));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ task: 'g2p', model: { kind: 'bahdanau' } }));
   writeFileSync(join(dir, 'best.safetensors'), '');
   assert.throws(
