@@ -49,6 +49,8 @@ export interface CaptionTrainOptions {
   lambda: number;
   /** Hard attention: entropy weight λ_e of the REINFORCE term. */
   entropyWeight: number;
+  /** Hard attention: probability that an image trains with the expected location (default 0.5, as the paper). */
+  expectedProb?: number;
   evalEvery: number;
   devScenes: number;
   clip: number;
@@ -115,6 +117,8 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
     throw new Error('attend train caption: give --steps or --time-budget (or both)');
   if (!(o.batchSize >= 1)) throw new Error(`--batch-size must be ≥ 1, received ${o.batchSize}`);
   if (!(o.devScenes >= 1)) throw new Error(`--dev-scenes must be ≥ 1, received ${o.devScenes}`);
+  if (o.expectedProb !== undefined && !(o.expectedProb >= 0 && o.expectedProb <= 1))
+    throw new Error(`--expected-prob must be in [0, 1], received ${o.expectedProb}`);
   if (!(o.evalEvery >= 1)) throw new Error(`--eval-every must be ≥ 1, received ${o.evalEvery}`);
   const configPath = join(o.out, 'config.json');
   const set = trainSet(o.dataDir);
@@ -125,6 +129,8 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
   if (o.resume) {
     config = readJson<CaptionRunConfig>(configPath);
     if (config.task !== 'caption') throw new Error(`--resume: ${o.out} is not a caption run`);
+    if (o.expectedProb !== undefined && o.expectedProb !== (config.model.expectedProb ?? 0))
+      throw new Error(`--resume: ${o.out} trains with --expected-prob ${config.model.expectedProb ?? 0}, received ${o.expectedProb}`); // prettier-ignore
     if (config.model.attention !== o.attention)
       throw new Error(`--resume: ${o.out} trains --attention ${config.model.attention}, received --attention ${o.attention}`); // prettier-ignore
   } else {
@@ -135,7 +141,10 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
     const { resume: _r, force: _f, json: _j, out: _o, ...train } = o;
     config = {
       task: 'caption',
-      model: defaultCaptionerSpec(o.attention, vocab.size),
+      model: {
+        ...defaultCaptionerSpec(o.attention, vocab.size),
+        ...(o.attention === 'hard' && o.expectedProb !== undefined ? { expectedProb: o.expectedProb } : {}),
+      },
       vocab: vocab.toJSON(),
       scenes: { width: probe.width, height: probe.height },
       train,

@@ -55,6 +55,11 @@ export function registerCaptionCommands(program: Command): void {
       nonNegative('--entropy-weight'),
       0.01,
     )
+    .option(
+      '--expected-prob <p>',
+      'hard attention: share of images trained with the expected location Σ α a instead of a sample (default 0.5, as Xu et al.)',
+      nonNegative('--expected-prob'),
+    )
     .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', nonNegative('--clip'), 5)
     .option('--eval-every <n>', 'score the dev scenes and checkpoint every n steps', integer('--eval-every', 1), 200)
     .option('--dev-scenes <n>', 'dev scenes scored at each evaluation', integer('--dev-scenes', 1), 300)

@@ -8,6 +8,8 @@
  *   e_ti = f_att(a_i, h_{t−1}) = vᵀ tanh(W_q h_{t−1} + W_k a_i + b),  α_t = softmax(e_t)  (eq. 4, 5)
  *   soft: ẑ_t = β_t Σ_i α_ti a_i,  β_t = σ(f_β(h_{t−1}))                       (eq. 13, §4.2.1)
  *   hard: ẑ_t = β_t a_s,  s ~ Categorical(α_t) (argmax in eval)                (eq. 8, §4.1)
+ *         and, to cut the estimator's variance, with probability `expectedProb` (the paper:
+ *         0.5) an image's whole caption is trained with the expected value Σ α a instead (§4.1)
  *   none: ẑ_t = ā at every step (the no-attention baseline)
  *   h_t, c_t = LSTM([E y_{t−1}; ẑ_t], h_{t−1}, c_{t−1})                          (eq. 1–3)
  *   p(y_t) = softmax(L_o(E y_{t−1} + L_h h_t + L_z ẑ_t))                         (eq. 7, "deep output")
@@ -30,7 +32,7 @@ import { Module } from '../nn/module.js';
 import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { PAD } from '../data/vocab.js';
 import type { DecodeState, EncoderDecoder, Seq2SeqOutput, StepOutput } from './seq2seq/types.js';
 
@@ -47,6 +49,11 @@ export interface CaptionerSpec {
   hidden: number;
   attentionDim: number;
   dropout: number;
+  /**
+   * Hard attention, training only: the probability that an image uses the expected location
+   * Σ_i α_ti a_i instead of a sample at every step (Xu et al. 2015 §4.1 used 0.5). Default 0.
+   */
+  expectedProb?: number;
 }
 
 export function defaultCaptionerSpec(attention: CaptionAttention, vocabSize: number): CaptionerSpec {
@@ -59,6 +66,7 @@ export function defaultCaptionerSpec(attention: CaptionAttention, vocabSize: num
     hidden: 128,
     attentionDim: 64,
     dropout: 0.1,
+    expectedProb: attention === 'hard' ? 0.5 : 0,
   };
 }
 
@@ -109,7 +117,7 @@ export class Captioner extends Module implements EncoderDecoder {
 
   constructor(
     readonly spec: CaptionerSpec,
-    generator: Generator = defaultGenerator,
+    readonly generator: Generator = defaultGenerator,
     dtype: 'float32' | 'float64' = 'float32',
   ) {
     super();
@@ -171,11 +179,23 @@ export class Captioner extends Module implements EncoderDecoder {
       annotations,
       meanA,
       keys: this.attention ? this.attention.projectKeys(annotations) : null, // W_k a_i, once per image: [B, L, da]
+      expected: this.drawExpected(annotations.shape[0]), // bool [B] or null
     };
+  }
+
+  /** Hard attention in training: which images use the expected location this caption (bool [B]). */
+  private drawExpected(B: number): Tensor | null {
+    const p = this.spec.expectedProb ?? 0;
+    if (this.spec.attention !== 'hard' || !this.training || !(p > 0)) return null;
+    return new Tensor(
+      Uint8Array.from({ length: B }, () => (this.generator.uniform() < p ? 1 : 0)),
+      [B],
+    ); // [B]
   }
 
   step(state: DecodeState, previous: Tensor): CaptionStep {
     const { h, c, annotations, meanA, keys } = state as Record<string, Tensor>;
+    const expected = state.expected ?? null; // bool [B] or null
     const y = this.embedding.forward(previous); // E y_{t−1}: [B, E]
     let z = meanA; // ẑ_t [B, D]
     let alpha: Tensor | null = null;
@@ -190,9 +210,15 @@ export class Captioner extends Module implements EncoderDecoder {
       }); // output [B, 1, D], weights [B, 1, L]
       alpha = F.squeeze(r.weights, 1); // α_t [B, L]
       beta = F.sigmoid(this.f_beta.forward(h)); // β_t [B, 1]
-      z = F.mul(beta, F.squeeze(r.output, 1)); // β_t · (Σ α a, or a_s): [B, D]
-      beta = F.squeeze(beta, 1); // [B]
+      let attended = F.squeeze(r.output, 1); // Σ α a (soft) or a_s (hard): [B, D]
       if (r.logProb) logProb = F.squeeze(r.logProb, 1); // [B]
+      if (expected && logProb) {
+        const mean = F.squeeze(F.matmul(r.weights, annotations), 1); // Σ_i α_ti a_i: [B, D]
+        attended = F.where(F.unsqueeze(expected, 1), mean, attended); // [B, D]
+        logProb = F.where(expected, 0, logProb); // no sample was used: no score-function term
+      }
+      z = F.mul(beta, attended); // β_t · attended: [B, D]
+      beta = F.squeeze(beta, 1); // [B]
       if (r.entropy) entropy = F.squeeze(r.entropy, 1); // [B]
       if (r.selected) selected = F.squeeze(r.selected, 1); // [B]
     }

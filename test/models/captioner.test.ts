@@ -178,3 +178,39 @@ test('a few scenes are memorised in a few seconds (soft attention)', () => {
   }
   assert.equal(right(), scenes.length, `after ${step} steps`);
 });
+
+test('hard with expectedProb 1 trains every image on the expected location: soft attention, no REINFORCE term', () => {
+  const hard = new Captioner({ ...tiny('hard'), expectedProb: 1 }, new Generator(6), 'float64');
+  const soft = new Captioner(tiny('soft'), new Generator(99), 'float64');
+  soft.loadStateDict(hard.stateDict()); // the same parameters, by name
+  const x = images64(2, 3);
+  const { tgtIn } = captionTensors(captions, vocab);
+  const h = hard.forward(x, null, tgtIn);
+  const s = soft.forward(x, null, tgtIn);
+  assert.deepEqual(Array.from(h.logits.data), Array.from(s.logits.data));
+  assert.ok(
+    Array.from(h.logProbs!.data).every((v) => v === 0),
+    'log p(s) is 0 where no sample was used',
+  );
+  // eval mode ignores it: argmax, as before
+  hard.eval();
+  const e = hard.forward(x, null, tgtIn);
+  assert.notDeepEqual(Array.from(e.logits.data), Array.from(s.logits.data));
+});
+
+test('hard with expectedProb 0.5: each image draws once per caption, and keeps its choice at every step', () => {
+  const model = new Captioner({ ...tiny('hard'), expectedProb: 0.5 }, new Generator(12), 'float64');
+  const B = 64;
+  const state = model.start(images64(B, 4));
+  const expected = Array.from(state.expected!.data);
+  const uses = expected.filter(Boolean).length;
+  assert.ok(uses > 16 && uses < 48, `${uses} of ${B} images use the expectation`);
+  let st = state;
+  for (let t = 0; t < 3; t++) {
+    const out = model.step(st, F.tensor(new Array<number>(B).fill(1), [B], { dtype: 'int32' }));
+    assert.deepEqual(Array.from(out.state.expected!.data), expected);
+    // the images that sampled have a log-probability, the others none
+    expected.forEach((e, b) => assert.equal(out.logProb!.data[b] === 0, e === 1, `image ${b}`));
+    st = out.state;
+  }
+});
