@@ -254,7 +254,7 @@ function parseHeader(
     // ignoreBOM keeps a byte-order mark in the text, so it fails the '{' check below as in the reference
     const raw = bytes.subarray(8, 8 + n);
     // TextDecoder refuses views of shared memory (browsers): decode a private copy of those
-    const input = raw.buffer instanceof ArrayBuffer ? raw : raw.slice();
+    const input = raw.buffer instanceof ArrayBuffer ? raw : copyBytes(raw, 0, raw.length);
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
   } catch {
     throw new Error(`${fn}: the JSON header (bytes 8-${8 + n}) is not valid UTF-8`);
@@ -390,8 +390,7 @@ function readData(
   const begin = start + entry.dataOffsets[0];
   const end = start + entry.dataOffsets[1];
   const count = (end - begin) / DTYPE_SIZES[dtype];
-  // slice() copies into a fresh, aligned buffer: never alias the caller's bytes
-  const copy = () => bytes.slice(begin, end).buffer;
+  const copy = () => copyBytes(bytes, begin, end).buffer;
   switch (dtype) {
     case 'F32':
       if (LITTLE_ENDIAN) return new Float32Array(copy());
@@ -584,6 +583,17 @@ class KeyList {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * bytes[begin, end) in a fresh, aligned buffer of its own: never alias the caller's bytes.
+ * NOTE: not `bytes.slice()`: on a Node Buffer, slice() is a view of the same memory, and its
+ * `.buffer` is the whole (often pooled) allocation.
+ */
+function copyBytes(bytes: Uint8Array, begin: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - begin);
+  out.set(bytes.subarray(begin, end));
+  return out;
+}
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

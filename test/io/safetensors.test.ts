@@ -3,7 +3,7 @@
 // the expected and received values).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Tensor } from '../../src/index.js';
+import { Tensor, tensor } from '../../src/index.js';
 import { decodeSafetensors, encodeSafetensors, halfToFloat, inspectSafetensors } from '../../src/io/index.js';
 
 const enc = new TextEncoder();
@@ -311,3 +311,24 @@ test('encoding errors name the argument and the received value', () => {
   assert.throws(() => encodeSafetensors({ ['a\ud800']: f32(1) }), /tensor name "a\\ud800" has a lone UTF-16 surrogate/);
   assert.throws(() => encodeSafetensors(null as unknown as Record<string, Tensor>), /tensors must be an object .* received null/);
 }); // prettier-ignore
+
+test('decodeSafetensors reads a Node Buffer (whose slice() is a view) at any byte offset', () => {
+  const tensors = {
+    a: tensor([1.5, -2, 3]),
+    b: tensor(new Int32Array([7, 8]), [1, 2]),
+    c: tensor(new Float64Array([0.25])),
+  };
+  const bytes = encodeSafetensors(tensors);
+  // a Buffer that starts 3 bytes into a larger allocation, as readFileSync's pooled buffers may
+  const whole = Buffer.alloc(bytes.length + 3, 9);
+  whole.set(bytes, 3);
+  const buffer = whole.subarray(3);
+  assert.equal(buffer.byteOffset, 3);
+  const back = decodeSafetensors(buffer).tensors;
+  assert.deepEqual(back.a.toArray(), [1.5, -2, 3]);
+  assert.deepEqual(back.b.toArray(), [[7, 8]]);
+  assert.deepEqual(back.c.toArray(), [0.25]);
+  // the decoded tensors own their memory: changing the file's bytes changes nothing
+  buffer.fill(0);
+  assert.deepEqual(back.a.toArray(), [1.5, -2, 3]);
+});
