@@ -69,9 +69,9 @@ function compare(backends: Backend[], m: number, n: number, k: number, transA: b
   }
 }
 
-test('native gemm across every cache block: row block (960), depth block (256), column block (512)', () => {
+test('native gemm across every cache block: row block (3840), depth block (256), column block (512)', () => {
   const backends = isas.flatMap((isa) => [native(isa, 1), native(isa, 2)]);
-  compare(backends, 970, 40, 270, false, false, 11);
+  compare(backends, 3850, 20, 270, false, false, 11);
   compare(backends, 100, 530, 260, true, true, 12);
   compare(backends, 13, 1100, 300, false, true, 13);
   compare(backends, 130, 129, 520, true, false, 14);
