@@ -202,6 +202,7 @@ void gemm(const GemmCall& g, Isa isa, int threads, double min_parallel_work) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
   const KernelShape ks = shape_for(isa);
   const double work = double(g.batch) * double(g.m) * double(g.n) * double(std::max<int64_t>(g.k, 1));
+  // parts: one per thread (the pool's callers claim them, so a late worker costs nothing)
   int tasks = std::min(threads, pool().size());
   if (work < min_parallel_work) tasks = 1;
   if (tasks <= 1) {
@@ -209,10 +210,13 @@ void gemm(const GemmCall& g, Isa isa, int threads, double min_parallel_work) {
     return;
   }
   // Whole matrices per thread when they divide evenly (or are many); otherwise split each matrix
-  // along its longer side, on micro-tile boundaries.
+  // along its longer side, on micro-tile boundaries, in one part per thread (each part packs all
+  // of the other operand, so more parts would mean more packing).
   if (g.batch % tasks == 0 || g.batch >= 4 * tasks) {
-    pool().run(tasks, [&](int t) {
-      auto [lo, hi] = part(g.batch, tasks, t, 1);
+    // many matrices: finer parts balance better when one thread gets less of the machine
+    const int parts = g.batch >= 4 * tasks ? 4 * tasks : tasks;
+    pool().run(parts, [&](int t) {
+      auto [lo, hi] = part(g.batch, parts, t, 1);
       if (lo < hi) run_block(g, ks, lo, hi, 0, g.m, 0, g.n);
     });
   } else if (g.n >= g.m) {

@@ -5,44 +5,51 @@
 namespace attend {
 
 Pool::Pool(int workers) {
-  for (int id = 1; id <= workers; id++) threads_.emplace_back([this, id] { work(id); });
+  for (int i = 0; i < workers; i++) threads_.emplace_back([this] { work(); });
 }
 
-void Pool::run(int tasks, const std::function<void(int)>& fn) {
-  tasks = std::max(1, std::min(tasks, size()));
-  if (tasks == 1) {
-    fn(0);
+void Pool::drain(const std::function<void(int)>& fn, int parts) {
+  for (int part = next_.fetch_add(1); part < parts; part = next_.fetch_add(1)) fn(part);
+}
+
+void Pool::run(int parts, const std::function<void(int)>& fn) {
+  if (parts <= 1 || threads_.empty()) {
+    for (int part = 0; part < parts; part++) fn(part);
     return;
   }
   std::lock_guard<std::mutex> one_call(call_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &fn;
-    tasks_ = tasks;
-    pending_ = tasks - 1;
+    parts_ = parts;
+    next_.store(0);
     generation_++;
   }
   wake_.notify_all();
-  fn(0);
+  drain(fn, parts);
+  // close the call: a worker that wakes from now on finds no job; wait for those inside it
   std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [this] { return pending_ == 0; });
   job_ = nullptr;
+  done_.wait(lock, [this] { return active_ == 0; });
 }
 
-void Pool::work(int id) {
+void Pool::work() {
   uint64_t seen = 0;
   for (;;) {
     const std::function<void(int)>* job;
+    int parts;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
-      if (id >= tasks_) continue;  // not needed for this call
+      if (!job_) continue;  // woke too late: the caller did all the parts
       job = job_;
+      parts = parts_;
+      active_++;
     }
-    (*job)(id);
+    drain(*job, parts);
     std::lock_guard<std::mutex> lock(mu_);
-    if (--pending_ == 0) done_.notify_one();
+    if (--active_ == 0) done_.notify_one();
   }
 }
 

@@ -1,12 +1,16 @@
 // A persistent pool of worker threads for the native kernels.
 //
-// The calling (JavaScript) thread is task 0 and runs its share itself; tasks 1..n−1 go to workers
-// that sleep on a condition variable between calls. No spinning: on a loaded 2-core machine a
+// A call is split into parts that the calling (JavaScript) thread and the workers claim one at a
+// time from a shared counter; workers sleep on a condition variable between calls. The caller
+// never waits for a worker that has not woken up yet: on a loaded machine a worker may not get a
+// core for milliseconds, and then the caller simply runs every part itself (a late worker finds the
+// call closed and goes back to sleep). No spinning: on a loaded 2-core machine a
 // spinning thread steals the core of the one it waits for (measured 4× slower in the WASM pool,
 // src/node/threads.ts). The pool is sized once, min(2, hardware_concurrency) by default, so the
 // kernels never run more threads than cores.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -26,21 +30,24 @@ class Pool {
   // Threads available to one call, the caller included.
   int size() const { return static_cast<int>(threads_.size()) + 1; }
 
-  // Runs fn(0) … fn(tasks − 1) with tasks ≤ size(), fn(0) on the calling thread; returns when all are done.
-  // Calls from several threads are serialised (one JavaScript thread per addon instance in practice).
-  void run(int tasks, const std::function<void(int)>& fn);
+  // Runs fn(0) … fn(parts − 1), each once, on the calling thread and up to parts − 1 workers; returns
+  // when all are done. Calls from several threads are serialised.
+  void run(int parts, const std::function<void(int)>& fn);
 
  private:
-  void work(int id);
+  void work();
+  // Claims and runs parts of the current job until none is left.
+  void drain(const std::function<void(int)>& fn, int parts);
 
   std::mutex call_;  // one run() at a time
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable done_;
   uint64_t generation_ = 0;
-  int tasks_ = 0;
-  int pending_ = 0;
-  const std::function<void(int)>* job_ = nullptr;
+  const std::function<void(int)>* job_ = nullptr;  // null: no call open
+  int parts_ = 0;
+  int active_ = 0;  // workers inside the current call
+  std::atomic<int> next_{0};
   std::vector<std::thread> threads_;
 };
 

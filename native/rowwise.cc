@@ -148,7 +148,7 @@ const RowFns& fns(Isa isa) {
   return portable_fns;
 }
 
-// Runs fn(lo, hi) over [0, count) in up to `threads` parts (one part when the work is small).
+// Runs fn(lo, hi) over [0, count) on up to `threads` threads (one when the work is small).
 template <class F>
 void split(int64_t count, double elements, int threads, F fn) {
   int tasks = std::min<int64_t>(std::min(threads, pool().size()), count);
@@ -156,8 +156,10 @@ void split(int64_t count, double elements, int threads, F fn) {
     fn(int64_t(0), count);
     return;
   }
-  pool().run(tasks, [&](int t) {
-    const int64_t lo = count * t / tasks, hi = count * (t + 1) / tasks;
+  // four parts per thread: a thread that gets less of the machine takes fewer of them
+  const int parts = static_cast<int>(std::min<int64_t>(count, 4 * tasks));
+  pool().run(parts, [&](int t) {
+    const int64_t lo = count * t / parts, hi = count * (t + 1) / parts;
     if (lo < hi) fn(lo, hi);
   });
 }
