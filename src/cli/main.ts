@@ -40,6 +40,8 @@ const program = new Command()
     if (process.env.ATTEND_BACKEND === 'reference') return;
     if (action.name() === 'serve') return; // the page computes in the browser; the server only hands out files
     const threads = process.env.ATTEND_THREADS ? Number(process.env.ATTEND_THREADS) : undefined;
+    if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+      program.error(`ATTEND_THREADS must be a positive integer, received '${process.env.ATTEND_THREADS}'`);
     installNodeKernels({ threads });
   });
 

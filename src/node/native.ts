@@ -166,7 +166,9 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     why = 'the CPU has neither AVX2 nor AVX-512; WebAssembly is faster than the portable path';
     return null;
   }
-  const wanted = Math.max(1, Math.floor(options.threads ?? Math.min(2, availableParallelism())));
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1))
+    throw new RangeError(`createNativeKernels: threads must be a positive integer, received ${options.threads}`);
+  const wanted = options.threads ?? Math.min(2, availableParallelism());
   const poolSize = addon.configure(Math.min(wanted, availableParallelism()));
   const threads = Math.min(wanted, poolSize);
   const code = ISA_CODES[isa];

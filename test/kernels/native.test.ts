@@ -114,6 +114,14 @@ test('native gemm names the argument that is too short, or of the wrong size', (
   );
 });
 
+test('createNativeKernels refuses a thread count that is not a positive integer', () => {
+  for (const threads of [0, 1.5, NaN, -1])
+    assert.throws(
+      () => createNativeKernels({ threads }),
+      new RegExp(`createNativeKernels: threads must be a positive integer, received ${threads}`),
+    );
+});
+
 test('native row-wise kernels name the argument that is too short', () => {
   const backend = native();
   const f32 = (n: number) => new Float32Array(n);
