@@ -23,9 +23,10 @@ struct GemmCall {
   bool accumulate;  // out += op(a)·op(b) instead of out = …
 };
 
-// Below this many multiply-adds a call stays on the calling thread: waking a sleeping worker costs
-// tens of microseconds, about what 2²¹ multiply-adds take on one AVX-512 core.
-constexpr double GEMM_MIN_PARALLEL_WORK = double(1 << 21);
+// Below this many multiply-adds (about 160³) a call stays on the calling thread: waking a sleeping
+// worker costs tens of microseconds. Measured on the loaded 2-core machine: 128³ ran at 95 GFLOP/s
+// on one thread and 68 on two (the same limit as the WebAssembly pool's, src/node/threads.ts).
+constexpr double GEMM_MIN_PARALLEL_WORK = double(1 << 22);
 
 // Runs the call on up to `threads` threads of the pool; calls under min_parallel_work multiply-adds
 // stay on the calling thread (tests pass 0 to split even tiny products).

@@ -97,7 +97,7 @@ export interface NativeOptions {
   threads?: number;
   /** Force an instruction set (tests, benchmarks). Default the best the CPU has; 'portable' only when named. */
   isa?: NativeIsa;
-  /** Multiply-adds below which a GEMM stays on the calling thread (−1: the addon's 2²¹). Tests set 0. */
+  /** Multiply-adds below which a GEMM stays on the calling thread (−1: the addon's 2²²). Tests set 0. */
   minParallelWork?: number;
   /** The addon file. Default build/attend_native.node in the package. */
   path?: string;
