@@ -1,6 +1,6 @@
 /**
- * The HTTP server of `attend serve`: the built page (dist/web) and five files of one run, under
- * fixed routes. Nothing else is reachable: the route table is made at start, and a request path
+ * The HTTP server of `attend serve`: the built page (dist/web), the files of one run and, for a
+ * caption run, its test scenes made at start, under fixed routes. Nothing else is reachable: the route table is made at start, and a request path
  * is looked up in it, never joined onto a directory.
  *
  * Checks, in order: Host header (DNS rebinding) → 403; body larger than MAX_BODY_BYTES → 413;
@@ -72,6 +72,8 @@ export interface ServeOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Answers made at start and held in memory (a caption run's /api/scenes.json), by route. */
+  generated?: ReadonlyMap<string, Buffer>;
 }
 
 export interface RunningServer {
@@ -81,15 +83,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A route's answer: a file path (read when asked for) or bytes made at start. */
+export type Route = string | Buffer;
+
 /**
  * Route → file. The run's files are looked up when asked for (training may still be writing
  * log.jsonl, and eval.json may appear later); a missing one is a 404.
  */
-export function routeTable(o: Pick<ServeOptions, 'runDir' | 'weights' | 'webRoot'>): Map<string, string> {
+export function routeTable(o: Pick<ServeOptions, 'runDir' | 'weights' | 'webRoot' | 'generated'>): Map<string, Route> {
   const index = join(o.webRoot, 'index.html');
   if (!existsSync(index))
     throw new Error(`serve: the page is not built: ${index} is missing (run npm run build in the attend checkout)`);
-  const routes = new Map<string, string>();
+  const routes = new Map<string, Route>();
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       if (name.startsWith('.')) continue;
@@ -109,6 +114,12 @@ export function routeTable(o: Pick<ServeOptions, 'runDir' | 'weights' | 'webRoot
   routes.set('/api/eval.json', join(o.runDir, 'eval.json'));
   // `attend start` scores its run into report.json (eval.json is written by `attend eval`)
   routes.set('/api/report.json', join(o.runDir, 'report.json'));
+  // `attend eval-caption` scores a caption run into eval-caption.json
+  routes.set('/api/eval-caption.json', join(o.runDir, 'eval-caption.json'));
+  for (const [route, body] of o.generated ?? []) {
+    if (!route.startsWith('/api/') || routes.has(route)) throw new Error(`serve: cannot add the route ${route}`);
+    routes.set(route, body);
+  }
   return routes;
 }
 
@@ -147,7 +158,7 @@ function refuseBody(req: IncomingMessage, res: ServerResponse): void {
   send(res, 413, `payload too large: at most ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
 }
 
-export function createServeHandler(routes: ReadonlyMap<string, string>, allowed: () => ReadonlySet<string>) {
+export function createServeHandler(routes: ReadonlyMap<string, Route>, allowed: () => ReadonlySet<string>) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (!isAllowedHost(req.headers.host, allowed())) return send(res, 403, 'forbidden: Host header not allowed');
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -171,23 +182,26 @@ export function createServeHandler(routes: ReadonlyMap<string, string>, allowed:
   };
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, routes: ReadonlyMap<string, string>) {
+async function answer(req: IncomingMessage, res: ServerResponse, routes: ReadonlyMap<string, Route>) {
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return send(res, 405, 'method not allowed: GET and HEAD only', { Allow: 'GET, HEAD' });
   const checked = checkRequestPath(req.url ?? '');
   if (!checked.ok) return send(res, 400, `bad request: ${checked.reason}`);
-  const file = routes.get(checked.path);
-  if (!file) return send(res, 404, 'not found');
-  let body: Buffer | null;
-  try {
-    body = await readServed(file);
-  } catch (e) {
-    return send(res, 500, `cannot read ${checked.path}: ${(e as Error).message}`);
+  const route = routes.get(checked.path);
+  if (route === undefined) return send(res, 404, 'not found');
+  let body: Buffer | null = typeof route === 'string' ? null : route;
+  if (typeof route === 'string') {
+    try {
+      body = await readServed(route);
+    } catch (e) {
+      return send(res, 500, `cannot read ${checked.path}: ${(e as Error).message}`);
+    }
   }
   if (!body) return send(res, 404, 'not found');
   res.writeHead(200, {
     ...SECURITY_HEADERS,
-    'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Type':
+      CONTENT_TYPES[extname(typeof route === 'string' ? route : checked.path)] ?? 'application/octet-stream',
     'Content-Length': String(body.length),
   });
   res.end(req.method === 'HEAD' ? undefined : body);

@@ -6,8 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,28 +14,8 @@ import { build } from 'vite';
 import { predictSequences } from '../../src/index.js';
 import { openRun } from '../../src/cli/run-dir.js';
 import { startServer, type RunningServer } from '../../src/cli/serve-server.js';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 import { makeTinyRun } from './tiny-run.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--no-first-run',
-];
-
-/** Debian's chromium (CHROMIUM_PATH overrides); missing is a failure that says how to install it, never a skip. */
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
-  for (const c of candidates) if (existsSync(c!)) return c!;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(
-      'browser tests need chromium: install it with `sudo apt-get install chromium` (or set CHROMIUM_PATH to a Chromium binary)',
-    );
-  }
-}
 
 let server: RunningServer;
 let context: BrowserContext;

@@ -1,0 +1,91 @@
+/**
+ * A spam run as the page runs it: the same parsing and tokenising (src/data/spam.ts), the same
+ * model builder and prediction loop (src/cli/classify-model.ts, which imports no Node module)
+ * and the same ranking (topWords) as `attend classify`, fed with config.json and the
+ * safetensors bytes instead of files. A Node test checks it against classifyMessage.
+ */
+import { BagOfWordsClassifier, Generator, data, decodeSafetensors } from '../../src/index.js';
+import {
+  type ClassifierSpec,
+  type SpamModel,
+  createClassifier,
+  predictMessages,
+} from '../../src/cli/classify-model.js';
+import { topWords } from '../../src/cli/classify-view.js';
+
+/** A pasted message longer than this is refused (the largest message of the corpus is 0.3 MB). */
+export const MAX_MESSAGE_CHARS = 2_000_000;
+
+export interface PageClassifier {
+  spec: ClassifierSpec;
+  model: SpamModel;
+  vocab: data.Vocab;
+  maxTokens: number;
+}
+
+/** What the page shows; the fields of `attend classify --json` (ClassifyResult) and the same values. */
+export interface Classification {
+  label: 'ham' | 'spam';
+  probability: number;
+  spamProbability: number;
+  tokens: string[];
+  weights: number[] | null;
+  top: { token: string; weight: number; position: number }[];
+  evidence?: { token: string; spamMinusHam: number }[];
+}
+
+/** Rebuild the classifier of a run; `config` is the parsed config.json (checked: it came over the network). */
+export function loadPageClassifier(config: unknown, weights: Uint8Array): PageClassifier {
+  const c = config as {
+    task?: unknown;
+    model?: ClassifierSpec;
+    vocab?: data.VocabJSON;
+    tokenizer?: { maxTokens?: unknown };
+  } | null;
+  if (!c || typeof c !== 'object' || c.task !== 'classify')
+    throw new Error(`config.json: expected task 'classify', received '${String(c?.task)}'`);
+  if (!c.model || (c.model.kind !== 'classifier' && c.model.kind !== 'bow') || !c.vocab)
+    throw new Error(`config.json: expected a classifier spec and a vocabulary, received ${JSON.stringify(c.model)}`);
+  const maxTokens = c.tokenizer?.maxTokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)
+    throw new Error(`config.json: tokenizer.maxTokens must be a positive integer, received ${String(maxTokens)}`);
+  const vocab = data.Vocab.fromJSON(c.vocab);
+  const model = createClassifier(c.model, new Generator(0));
+  model.loadStateDict(decodeSafetensors(weights).tensors);
+  model.eval();
+  return { spec: c.model, model, vocab, maxTokens };
+}
+
+/** Classify a raw message (headers, blank line, body) or plain text, as `attend classify` does. */
+export function classifyText(m: PageClassifier, raw: string): Classification {
+  if (raw.length > MAX_MESSAGE_CHARS)
+    throw new Error(`message: expected at most ${MAX_MESSAGE_CHARS} characters, received ${raw.length}`);
+  if (!raw.trim()) throw new Error('message: expected some text, received an empty message');
+  const tokens = data.tokenizeMessage(data.messageText(raw), { maxTokens: m.maxTokens });
+  // an empty reading is one <unk>, as the CLI does
+  const ids = tokens.length ? m.vocab.encode(tokens) : [data.UNK];
+  const [p] = predictMessages(m.model, [{ ids }]);
+  const shown = tokens.length ? tokens : ['<unk>'];
+  const spam = p.spam > 0.5;
+  return {
+    label: spam ? 'spam' : 'ham',
+    probability: spam ? p.spam : 1 - p.spam,
+    spamProbability: p.spam,
+    tokens: shown,
+    weights: p.weights,
+    top: p.weights ? topWords(shown, p.weights, 10) : [],
+    ...(m.model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(m.model, m.vocab, ids) } : {}),
+  };
+}
+
+/**
+ * A linear model explains itself by its weights: W_spam − W_ham of each distinct word present,
+ * the ten largest in size (what `attend classify` prints; that helper is private to the CLI).
+ */
+function bowEvidence(model: BagOfWordsClassifier, vocab: data.Vocab, ids: readonly number[]) {
+  const W = model.weight.data; // [V, 2]: [ham, spam] per word
+  return [...new Set(ids)]
+    .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
+    .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
+    .slice(0, 10);
+}
