@@ -60,12 +60,21 @@ const flags = ['-O3', '-std=c++17', '-shared', '-fPIC', '-pthread', '-fvisibilit
 const temporary = `${output}.${process.pid}.tmp`;
 try {
   mkdirSync(dirname(output), { recursive: true });
-  execFileSync(cxx, [...flags, `-I${include}`, ...sources, '-o', temporary], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(cxx, [...flags, `-I${include}`, ...sources, '-o', temporary], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 600_000, // a compiler that hangs must not hang the install
+  });
   renameSync(temporary, output); // whole or not at all: a half-written addon would crash the loader
 } catch (error) {
   rmSync(temporary, { force: true });
   rmSync(output, { force: true }); // a stale addon from older sources must not load
   const stderr = String(error.stderr ?? '').trim();
   const first = stderr.split('\n').find((line) => /error/i.test(line)) ?? stderr.split('\n')[0];
-  warn(error.code === 'ENOENT' ? `no C++ compiler: ${cxx} not found` : `${cxx} failed: ${first || error.message}`);
+  warn(
+    error.code === 'ENOENT'
+      ? `no C++ compiler: ${cxx} not found`
+      : error.signal
+        ? `${cxx} stopped (${error.signal}) after 10 minutes`
+        : `${cxx} failed: ${first || error.message}`,
+  );
 }

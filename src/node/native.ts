@@ -124,6 +124,18 @@ export function defaultNativePath(): string {
 }
 
 const loaded = new Map<string, NativeAddon>();
+/** Every function this file calls: an addon built from other sources is refused, not half used. */
+const REQUIRED = [
+  'info',
+  'configure',
+  'gemm',
+  'softmaxForward',
+  'logSoftmaxForward',
+  'softmaxBackward',
+  'logSoftmaxBackward',
+  'layerNormForward',
+  'layerNormBackward',
+] as const;
 
 function load(path: string): NativeAddon | null {
   const cached = loaded.get(path);
@@ -134,7 +146,9 @@ function load(path: string): NativeAddon | null {
   }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    if (typeof addon.gemm !== 'function' || typeof addon.info !== 'function') throw new Error('not the attend addon');
+    const missing = REQUIRED.filter((name) => typeof addon[name] !== 'function');
+    if (missing.length > 0)
+      throw new Error(`it lacks ${missing.join(', ')} (built from older sources? run \`npm run build:native\`)`);
     loaded.set(path, addon);
     return addon;
   } catch (error) {
