@@ -119,9 +119,13 @@ function drawLarge(t: number | null) {
     ctx.strokeStyle = named ? '#ff2d55' : '#4dabf7';
     ctx.lineWidth = named ? 3 : 1.5;
     ctx.strokeRect(b.x * SCALE, b.y * SCALE, b.width * SCALE, b.height * SCALE);
+    // the name on a dark tag, readable over bright pixels and bright attention alike
+    ctx.font = '15px system-ui, sans-serif';
+    const tag = ctx.measureText(item.name).width + 6;
+    ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
+    ctx.fillRect(b.x * SCALE, b.y * SCALE, tag, 19);
     ctx.fillStyle = ctx.strokeStyle;
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.fillText(item.name, b.x * SCALE + 3, b.y * SCALE + 13);
+    ctx.fillText(item.name, b.x * SCALE + 3, b.y * SCALE + 15);
   });
   document.querySelectorAll('#word-maps figure, #caption-words span').forEach((el) => {
     el.classList.toggle('active', t !== null && el.getAttribute('data-word') === String(t));
@@ -150,7 +154,8 @@ function show() {
   } else {
     $('caption-note').textContent =
       `${right ? 'Right.' : 'Not the reference.'} Each word's attention α over the ${result.grid[0]}×${result.grid[1]} ` +
-      'grid, upsampled over the image (largest weight brightest); hover or click one to see it large.';
+      'grid, upsampled over the image (largest weight brightest); hover or click one to see it large, with ' +
+      'the box of the item the reference names at that position in red.';
     maps.replaceChildren(
       ...result.words.map((w, t) => {
         const figure = document.createElement('figure');
