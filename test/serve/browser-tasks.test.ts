@@ -97,6 +97,31 @@ test('classify: paste a message, see the label, its probability and as many shad
   assert.deepEqual(problems, []);
 });
 
+test('classify, bag-of-words: no shading, the words that weighed most instead, as attend classify lists them', async () => {
+  const dir = makeTinyClassifyRun('bow');
+  scratch.push(dirname(dir));
+  const s = await serveRun(dir, { host: '127.0.0.1', port: 0, webRoot });
+  try {
+    await page.goto(s.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    const raw = 'Subject: hi\n\nfree money, meeting notes\n';
+    const cli = classifyMessage(dir, raw);
+    await page.fill('#message', raw);
+    await page.click('#classify');
+    await page.waitForFunction((n) => document.querySelectorAll('#top-words li').length === n, cli.evidence!.length);
+    assert.equal(await page.$$eval('#tokens span[data-weight]', (t) => t.length), 0);
+    assert.equal(await page.$$eval('#tokens span.token', (t) => t.length), cli.tokens.length);
+    assert.deepEqual(
+      await page.$$eval('#top-words li', (l) => l.map((e) => e.textContent)),
+      cli.evidence!.map((e) => `${e.spamMinusHam >= 0 ? '+' : '−'}${Math.abs(e.spamMinusHam).toFixed(3)}  ${e.token}`),
+    );
+    assert.match((await page.textContent('#reading-note'))!, /A bag-of-words model has no attention/);
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
 test('caption: pick a scene, see the CLI caption, one overlay per word, and the reference', async () => {
   const data = writeTinyFashionMnist();
   const dir = makeTinyCaptionRun(data);
