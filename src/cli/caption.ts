@@ -6,28 +6,11 @@
  * (`attend eval` belongs to G2P and translation; captions get their own eval command.)
  */
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CAPTION_ATTENTION, type CaptionAttention } from '../models/captioner.js';
 import { type CaptionTrainOptions, trainCaption } from './caption-train.js';
 import { captionImage, evalCaption, formatCaptionEval } from './caption-run.js';
-
-function integer(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, received '${v}'`);
-    return n;
-  };
-}
-
-function nonNegative(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!(n >= 0) || !Number.isFinite(n))
-      throw new InvalidArgumentError(`${name} must be a number ≥ 0, received '${v}'`);
-    return n;
-  };
-}
+import { integer, nonNegative } from './parse.js';
 
 /** The `attend` commands of this file register here. */
 export function registerCaptionCommands(program: Command): void {

@@ -18,6 +18,7 @@ import { loadSpamCorpus, prepareSpamData, type SpamDataOptions } from './classif
 import { formatSpamTable, runSpamExperiment } from './classify-experiment.js';
 import { type ClassifyRunConfig, type FitOptions, pct, trainClassifyRun } from './classify-train.js';
 import { shadeTokens, topWords } from './classify-view.js';
+import { integer, positive, probability } from './parse.js';
 import { parseDuration } from './progress.js';
 import { loadWeights, readJson, resolveRun } from './run-dir.js';
 
@@ -27,31 +28,6 @@ type Encoder = (typeof ENCODERS)[number];
 const DEFAULT_LR = { classifier: 2e-3, bow: 1e-2 };
 /** A .eml larger than this is refused (the largest message of the corpus is 0.3 MB). */
 const MAX_MESSAGE_BYTES = 20 * 1024 * 1024;
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, received '${v}'`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number, received '${v}'`);
-    return n;
-  };
-}
-
-function probability(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`${name} must be a number in [0, 1), received '${v}'`);
-    return n;
-  };
-}
 
 function terminalColor(): TerminalColor {
   if (process.env.NO_COLOR || !process.stdout.isTTY) return 'none';
@@ -64,26 +40,31 @@ function sharedOptions(cmd: Command, defaults: { epochs: number; patience: numbe
     .addOption(
       new Option('--encoder <kind>', 'layer between embedding and pooling').choices([...ENCODERS]).default('none'),
     )
-    .option('--embed <n>', 'embedding size (and GRU hidden size)', int('--embed', 1), 32)
+    .option('--embed <n>', 'embedding size (and GRU hidden size)', integer('--embed', 1), 32)
     .option('--dropout <p>', 'dropout on embeddings and the pooled vector', probability('--dropout'), 0.1)
-    .option('--max-tokens <n>', 'tokens read from the start of each message', int('--max-tokens', 1), 256)
-    .option('--vocab-size <n>', 'most frequent training words kept', int('--vocab-size', 1), 20000)
-    .option('--min-count <n>', 'rarer training words become <unk>', int('--min-count', 1), 2)
-    .option('--epochs <n>', 'epochs', int('--epochs', 1), defaults.epochs)
-    .option('--batch-size <n>', 'messages per batch', int('--batch-size', 1), 32)
+    .option('--max-tokens <n>', 'tokens read from the start of each message', integer('--max-tokens', 1), 256)
+    .option('--vocab-size <n>', 'most frequent training words kept', integer('--vocab-size', 1), 20000)
+    .option('--min-count <n>', 'rarer training words become <unk>', integer('--min-count', 1), 2)
+    .option('--epochs <n>', 'epochs', integer('--epochs', 1), defaults.epochs)
+    .option('--batch-size <n>', 'messages per batch', integer('--batch-size', 1), 32)
     .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
     .addOption(
       new Option('--schedule <name>', 'learning-rate schedule')
         .choices(['constant', 'inverse-sqrt', 'cosine', 'step'])
         .default('constant'),
     )
-    .option('--warmup <steps>', 'warmup steps of the schedule', int('--warmup', 0))
+    .option('--warmup <steps>', 'warmup steps of the schedule', integer('--warmup', 0))
     .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', Number, 1)
     .option('--weight-decay <x>', 'weight decay', Number, 0)
-    .option('--seed <n>', 'random seed (initialisation, dropout, batch order)', int('--seed', 0), 1)
+    .option('--seed <n>', 'random seed (initialisation, dropout, batch order)', integer('--seed', 0), 1)
     .option('--time-budget <duration>', 'stop training after this long, e.g. 3m, 90s', defaults.timeBudget)
-    .option('--max-steps <n>', 'stop after this many optimiser steps', int('--max-steps', 1))
-    .option('--patience <n>', 'stop after n epochs without a better dev F1', int('--patience', 1), defaults.patience)
+    .option('--max-steps <n>', 'stop after this many optimiser steps', integer('--max-steps', 1))
+    .option(
+      '--patience <n>',
+      'stop after n epochs without a better dev F1',
+      integer('--patience', 1),
+      defaults.patience,
+    )
     .option('--json', 'print one JSON object instead of text', false);
 }
 

@@ -10,12 +10,12 @@
  * the median, so one slow step from the machine's other work does not decide a row.
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type EncodedPair, padBatch } from '../data/batching.js';
 import { reverseTask } from '../data/synthetic.js';
 import { Vocab } from '../data/vocab.js';
 import { kernels } from '../kernels/registry.js';
-import { MODEL_KINDS, type ModelKind, type ModelSpec, createModel } from '../models/seq2seq/factory.js';
+import { type ModelKind, type ModelSpec, createModel } from '../models/seq2seq/factory.js';
 import { GeneralAttention, LocalAttention } from '../nn/attention-layers.js';
 import * as F from '../ops/index.js';
 import { Generator } from '../tensor/random.js';
@@ -23,6 +23,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optim.js';
 import { seq2seqLoss } from '../train/trainer.js';
 import { alphabetOf, lengthSpec } from './experiment.js';
+import { integer, integerList, modelList } from './parse.js';
 
 export interface Machine {
   cpus: number;
@@ -308,24 +309,6 @@ export function formatLocalCostTable(r: LocalCostResult): string {
 // ---------------------------------------------------------------------------------------------
 // the CLI
 
-function integers(name: string) {
-  return (v: string) => {
-    const xs = v.split(',').map(Number);
-    if (xs.some((x) => !Number.isInteger(x) || x < 1))
-      throw new InvalidArgumentError(`${name} must be comma-separated integers >= 1, received '${v}'`);
-    return xs;
-  };
-}
-
-function int(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, received '${v}'`);
-    return n;
-  };
-}
-
 /** Adds `speed` and `local-cost` to the `experiment` command (registered first, by experiment.ts). */
 export function registerCostExperiments(program: Command): void {
   const experiment = program.commands.find((c) => c.name() === 'experiment');
@@ -333,29 +316,23 @@ export function registerCostExperiments(program: Command): void {
   experiment
     .command('speed')
     .description('claim 6: training tokens per second, Transformer vs RNN encoder-decoders of the same size')
-    .option(
-      '--models <list>',
-      'models, comma-separated',
-      (v: string) => {
-        const kinds = v.split(',');
-        for (const k of kinds)
-          if (!MODEL_KINDS.includes(k as ModelKind))
-            throw new InvalidArgumentError(`--models: each must be one of ${MODEL_KINDS.join(', ')}, received '${k}'`);
-        return kinds as ModelKind[];
-      },
-      ['transformer', 'bahdanau', 'luong', 'seq2seq'] as ModelKind[],
-    )
+    .option('--models <list>', 'models, comma-separated', modelList('--models'), [
+      'transformer',
+      'bahdanau',
+      'luong',
+      'seq2seq',
+    ] as ModelKind[])
     .option(
       '--d-model <n>',
       "the Transformer's width; the RNNs' hidden size matches its parameter count",
-      int('--d-model'),
+      integer('--d-model'),
       64,
     )
-    .option('--lengths <list>', 'source (= target) lengths', integers('--lengths'), [8, 32, 128])
-    .option('--tokens-per-batch <n>', 'target tokens per batch', int('--tokens-per-batch'), 1024)
-    .option('--warmup <n>', 'untimed steps first', int('--warmup'), 2)
-    .option('--steps <n>', 'timed steps (the median is kept)', int('--steps'), 10)
-    .option('--seed <n>', 'random seed', int('--seed'), 1)
+    .option('--lengths <list>', 'source (= target) lengths', integerList('--lengths'), [8, 32, 128])
+    .option('--tokens-per-batch <n>', 'target tokens per batch', integer('--tokens-per-batch'), 1024)
+    .option('--warmup <n>', 'untimed steps first', integer('--warmup'), 2)
+    .option('--steps <n>', 'timed steps (the median is kept)', integer('--steps'), 10)
+    .option('--seed <n>', 'random seed', integer('--seed'), 1)
     .option('--json', 'print the result as JSON', false)
     .action(
       (o: {
@@ -375,13 +352,13 @@ export function registerCostExperiments(program: Command): void {
   experiment
     .command('local-cost')
     .description('claim 3: what local-p attention costs against global attention as the source grows')
-    .option('--lengths <list>', 'source lengths S (n = S queries)', integers('--lengths'), [64, 256, 1024, 2048])
-    .option('--batch <n>', 'batch size', int('--batch'), 4)
-    .option('--dim <n>', 'state size', int('--dim'), 64)
-    .addOption(new Option('--D <n>', "Luong's half-window").argParser(int('--D')).default(10))
-    .option('--warmup <n>', 'untimed runs first', int('--warmup'), 2)
-    .option('--reps <n>', 'timed runs (the median is kept)', int('--reps'), 7)
-    .option('--seed <n>', 'random seed', int('--seed'), 1)
+    .option('--lengths <list>', 'source lengths S (n = S queries)', integerList('--lengths'), [64, 256, 1024, 2048])
+    .option('--batch <n>', 'batch size', integer('--batch'), 4)
+    .option('--dim <n>', 'state size', integer('--dim'), 64)
+    .addOption(new Option('--D <n>', "Luong's half-window").argParser(integer('--D')).default(10))
+    .option('--warmup <n>', 'untimed runs first', integer('--warmup'), 2)
+    .option('--reps <n>', 'timed runs (the median is kept)', integer('--reps'), 7)
+    .option('--seed <n>', 'random seed', integer('--seed'), 1)
     .option('--json', 'print the result as JSON', false)
     .action(
       (o: {

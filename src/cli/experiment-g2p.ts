@@ -7,11 +7,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { MODEL_KINDS, type ModelKind, type ModelSpec, createModel, defaultSpec } from '../models/seq2seq/factory.js';
+import { type ModelKind, type ModelSpec, createModel, defaultSpec } from '../models/seq2seq/factory.js';
 import { Generator } from '../tensor/random.js';
 import { evalG2P, g2pSplit, trainG2P } from './g2p.js';
 import { Vocab } from '../data/vocab.js';
 import type { TrainCliOptions } from './train-run.js';
+import { integer, modelList } from './parse.js';
 
 export type Range = readonly [number, number];
 
@@ -147,24 +148,18 @@ export function registerG2PLengthExperiment(program: Command): void {
   experiment
     .command('g2p-length')
     .description('claim 1 on CMUdict: the four models at matched size, same training time, WER by word length')
-    .option(
-      '--models <list>',
-      'models, comma-separated',
-      (v: string) => {
-        const kinds = v.split(',');
-        for (const k of kinds)
-          if (!MODEL_KINDS.includes(k as ModelKind))
-            throw new InvalidArgumentError(`--models: each must be one of ${MODEL_KINDS.join(', ')}, received '${k}'`);
-        return kinds as ModelKind[];
-      },
-      ['seq2seq', 'bahdanau', 'luong', 'transformer'] as ModelKind[],
-    )
+    .option('--models <list>', 'models, comma-separated', modelList('--models'), [
+      'seq2seq',
+      'bahdanau',
+      'luong',
+      'transformer',
+    ] as ModelKind[])
     .option('--time-budget <duration>', 'training time per model', '20m')
     .option('--buckets <list>', 'word-length buckets', ranges, ranges('1-4,5-6,7-8,9-10,11-12,13-30'))
     .option('--out <dir>', 'one run directory per model under this', 'runs/g2p-length')
-    .option('--batch-size <n>', 'examples per batch', (v: string) => Number(v), 64)
-    .option('--seed <n>', 'random seed', (v: string) => Number(v), 1)
-    .option('--test-words <n>', 'score only the first n test words', (v: string) => Number(v))
+    .option('--batch-size <n>', 'examples per batch', integer('--batch-size', 1), 64)
+    .option('--seed <n>', 'random seed', integer('--seed'), 1)
+    .option('--test-words <n>', 'score only the first n test words', integer('--test-words', 1))
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the rows as JSON', false)
     .action(async (o: G2PLengthOptions & { json: boolean }) => {

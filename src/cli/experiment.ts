@@ -25,6 +25,7 @@ import { Adam } from '../train/optim.js';
 import { type ScheduleConfig, scheduleFromName } from '../train/schedule.js';
 import { type LogRecord, initialTrainState, train } from '../train/trainer.js';
 import { parseDuration } from './progress.js';
+import { integer } from './parse.js';
 
 /** Bottleneck first, so a table reads from the claim's subject to its contrasts. */
 export const LENGTH_MODELS: readonly ModelKind[] = ['seq2seq', 'bahdanau', 'luong', 'transformer'];
@@ -390,15 +391,6 @@ export function formatLengthTable(r: LengthExperimentResult): string {
   ].join('\n');
 }
 
-function parseInt(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, received '${v}'`);
-    return n;
-  };
-}
-
 function parseRange(name: string) {
   return (v: string): Range => {
     const m = /^(\d+)-(\d+)$/.exec(v.trim());
@@ -453,18 +445,18 @@ export function registerExperimentCommands(program: Command): void {
       [17, 20],
       [21, 24],
     ] as Range[])
-    .option('--hidden <n>', 'hidden size shared by every model', parseInt('--hidden', 4), 64)
+    .option('--hidden <n>', 'hidden size shared by every model', integer('--hidden', 4), 64)
     .addOption(
       new Option('--steps <n>', 'optimiser steps per model (default 1000 unless --time-budget)').argParser(
-        parseInt('--steps', 1),
+        integer('--steps', 1),
       ),
     )
     .option('--time-budget <duration>', 'training time per model instead, e.g. 3m, 90s')
-    .option('--batch-size <n>', 'examples per batch', parseInt('--batch-size', 1), 32)
-    .option('--train-examples <n>', 'distinct training examples', parseInt('--train-examples', 1), 50000)
-    .option('--test-per-bucket <n>', 'held-out sequences per bucket', parseInt('--test-per-bucket', 1), 200)
-    .option('--alphabet <n>', 'symbols (digits, then letters)', parseInt('--alphabet', 2), 10)
-    .option('--seed <n>', 'random seed (data, initialisation, batch order)', parseInt('--seed', 0), 1)
+    .option('--batch-size <n>', 'examples per batch', integer('--batch-size', 1), 32)
+    .option('--train-examples <n>', 'distinct training examples', integer('--train-examples', 1), 50000)
+    .option('--test-per-bucket <n>', 'held-out sequences per bucket', integer('--test-per-bucket', 1), 200)
+    .option('--alphabet <n>', 'symbols (digits, then letters)', integer('--alphabet', 2), 10)
+    .option('--seed <n>', 'random seed (data, initialisation, batch order)', integer('--seed', 0), 1)
     .option('--json', 'print one JSON object instead of markdown', false)
     .action((o: LengthCliOptions) => {
       const timeBudgetMs = o.timeBudget !== undefined ? parseDuration(o.timeBudget) : undefined;

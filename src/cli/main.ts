@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { MODEL_KINDS, MODEL_SIZES, type ModelKind } from '../models/seq2seq/factory.js';
 import { installNodeKernels } from '../node/native.js';
 import { runDemo } from './demo.js';
@@ -17,16 +17,8 @@ import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
 import { quickstart } from './quickstart.js';
+import { integer, positive } from './parse.js';
 import type { TrainCliOptions, TrainSummary } from './train-run.js';
-
-function int(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, received '${v}'`);
-    return n;
-  };
-}
 
 const program = new Command()
   .name('attend')
@@ -48,8 +40,8 @@ const program = new Command()
 program
   .command('demo')
   .description('train a one-layer attention model to reverse digit sequences and show its attention map')
-  .option('--steps <n>', 'training steps', int('--steps'), 200)
-  .option('--seed <n>', 'random seed', int('--seed'), 0)
+  .option('--steps <n>', 'training steps', integer('--steps'), 200)
+  .option('--seed <n>', 'random seed', integer('--seed'), 0)
   .option('--json', 'print one JSON object instead of text', false)
   .action((o: { steps: number; seed: number; json: boolean }) => {
     process.exitCode = runDemo(o);
@@ -74,22 +66,14 @@ function terminalColor(): 'none' | '256' | 'truecolor' {
   return /truecolor|24bit/i.test(process.env.COLORTERM ?? '') ? 'truecolor' : '256';
 }
 
-function positive(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number, received '${v}'`);
-    return n;
-  };
-}
-
 program
   .command('start')
   .description('the main job: train a G2P attention model on CMUdict for a few minutes, evaluate it, draw alignments')
   .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default('transformer'))
   .option('--time-budget <duration>', 'training time, e.g. 5m, 90s', '5m')
   .option('--out <dir>', 'run directory', join('runs', 'start'))
-  .option('--test-words <n>', 'held-out test words to score', int('--test-words'), 2000)
-  .option('--seed <n>', 'random seed', int('--seed'), 1)
+  .option('--test-words <n>', 'held-out test words to score', integer('--test-words'), 2000)
+  .option('--seed <n>', 'random seed', integer('--seed'), 1)
   .option('--json', 'print one JSON object instead of text', false)
   .action(
     async (o: {
@@ -111,8 +95,8 @@ function trainingOptions(cmd: Command, defaultModel: string): Command {
   return cmd
     .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default(defaultModel))
     .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
-    .option('--epochs <n>', 'epochs', int('--epochs'), 30)
-    .option('--batch-size <n>', 'examples per batch', int('--batch-size'), 64)
+    .option('--epochs <n>', 'epochs', integer('--epochs'), 30)
+    .option('--batch-size <n>', 'examples per batch', integer('--batch-size'), 64)
     .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))
     .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'adamw', 'sgd']).default('adam'))
     .addOption(
@@ -120,15 +104,15 @@ function trainingOptions(cmd: Command, defaultModel: string): Command {
         .choices(['inverse-sqrt', 'cosine', 'step', 'constant'])
         .default('inverse-sqrt'),
     )
-    .option('--warmup <steps>', 'warmup steps (default: 10 % of the steps, at most 1000)', int('--warmup'))
+    .option('--warmup <steps>', 'warmup steps (default: 10 % of the steps, at most 1000)', integer('--warmup'))
     .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', Number, 1)
     .option('--label-smoothing <eps>', 'label smoothing (default: 0.1 transformer, 0 RNNs)', Number)
     .option('--weight-decay <x>', 'weight decay', Number, 0)
-    .option('--seed <n>', 'random seed: two runs with one seed are identical', int('--seed'), 1)
+    .option('--seed <n>', 'random seed: two runs with one seed are identical', integer('--seed'), 1)
     .option('--time-budget <duration>', 'stop after this much training time, e.g. 30m, 90s, 1h (resumable)')
-    .option('--max-steps <n>', 'stop after this many optimiser steps (resumable)', int('--max-steps'))
-    .option('--patience <n>', 'stop after n epochs without a better dev score', int('--patience'), 5)
-    .option('--dev-words <n>', 'dev examples scored after each epoch (default: all)', int('--dev-words'))
+    .option('--max-steps <n>', 'stop after this many optimiser steps (resumable)', integer('--max-steps'))
+    .option('--patience <n>', 'stop after n epochs without a better dev score', integer('--patience'), 5)
+    .option('--dev-words <n>', 'dev examples scored after each epoch (default: all)', integer('--dev-words'))
     .option('--resume', 'continue the run in --out from its last checkpoint', false)
     .option('--force', 'overwrite a run already in --out', false)
     .option('--no-progress', 'no progress bar')
@@ -149,7 +133,7 @@ trainingOptions(
   'transformer',
 )
   .option('--out <dir>', 'run directory (default runs/g2p-MODEL)')
-  .option('--limit-train <n>', 'train on the first n examples only (quick runs)', int('--limit-train'))
+  .option('--limit-train <n>', 'train on the first n examples only (quick runs)', integer('--limit-train'))
   .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number }) => {
     const summary = await trainG2P({ ...o, out: o.out ?? join('runs', `g2p-${o.model}`) }, version());
     const wer = `WER ${(100 * (summary.bestDev ?? 0)).toFixed(2)} %`;
@@ -166,7 +150,7 @@ trainingOptions(
   .addOption(
     new Option('--tokenizer <kind>', 'how text becomes tokens').choices(['words', 'chars', 'bpe']).default('bpe'),
   )
-  .option('--bpe-merges <n>', 'merges of the learned subword vocabulary', int('--bpe-merges'), 4000)
+  .option('--bpe-merges <n>', 'merges of the learned subword vocabulary', integer('--bpe-merges'), 4000)
   .option('--reverse', 'swap the columns (Anki files are English first)', false)
   .option('--out <dir>', 'run directory (default runs/translate-MODEL)')
   .action((o: TrainCliOptions & TranslateDataOptions & { out?: string }) => {
@@ -180,7 +164,7 @@ program
   .description('translate text with a trained translate run')
   .argument('<run>', 'run directory or .safetensors checkpoint')
   .argument('<texts...>', 'sentences to translate')
-  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 5)
+  .option('--beam <k>', 'beam width (1 = greedy)', integer('--beam'), 5)
   .option('--json', 'print the translations as JSON', false)
   .action((run: string, texts: string[], o: { beam: number; json: boolean }) => {
     const r = translateTexts(run, texts, o);
@@ -193,8 +177,8 @@ program
   .description('score a trained run on its test split: PER, WER and WER by word length (g2p), BLEU (translate)')
   .argument('<run>', 'run directory or .safetensors checkpoint')
   .addOption(new Option('--split <name>', 'which words').choices(['test', 'dev']).default('test'))
-  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 1)
-  .option('--limit <n>', 'score only the first n words', int('--limit'))
+  .option('--beam <k>', 'beam width (1 = greedy)', integer('--beam'), 1)
+  .option('--limit <n>', 'score only the first n words', integer('--limit'))
   .option('--json', 'print the result as JSON', false)
   .action(async (run: string, o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
     // the config names the task; only the command that scores opens the weights
@@ -236,7 +220,7 @@ program
   .description('pronounce words with a trained G2P run, and show each alignment')
   .argument('<run>', 'run directory or .safetensors checkpoint')
   .argument('<words...>', 'words to pronounce')
-  .option('--beam <k>', 'beam width (1 = greedy)', int('--beam'), 5)
+  .option('--beam <k>', 'beam width (1 = greedy)', integer('--beam'), 5)
   .option('--json', 'print the predictions as JSON', false)
   .action((run: string, words: string[], o: { beam: number; json: boolean }) => {
     const r = predictG2P(run, words, o);
