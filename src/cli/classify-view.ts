@@ -3,6 +3,8 @@
  * weight, and the most attended words. The data is plain ({ tokens, weights }), the same JSON
  * `attend classify --json` prints for a web page to draw.
  */
+import type { Vocab } from '../data/vocab.js';
+import type { BagOfWordsClassifier } from '../models/bow.js';
 import { type ColormapName, colorAt, luminance } from '../viz/colormap.js';
 import { type TerminalColor, xterm256 } from '../viz/terminal.js';
 
@@ -91,4 +93,20 @@ function checkPair(tokens: readonly string[], weights: readonly number[], where:
     throw new Error(
       `${where}: tokens and weights must have the same length, received ${tokens.length} and ${weights.length}`,
     );
+}
+
+/**
+ * A linear model explains itself by its weights: W_spam − W_ham of each distinct word present,
+ * the ten largest in size (`attend classify` and the serve page both show these).
+ */
+export function bowEvidence(
+  model: BagOfWordsClassifier,
+  vocab: Vocab,
+  ids: readonly number[],
+): { token: string; spamMinusHam: number }[] {
+  const W = model.weight.data; // [V, 2]: [ham, spam] per word
+  return [...new Set(ids)]
+    .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
+    .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
+    .slice(0, 10);
 }

@@ -17,7 +17,7 @@ import { type ClassifierSpec, createClassifier, predictMessages } from './classi
 import { loadSpamCorpus, prepareSpamData, type SpamDataOptions } from './classify-data.js';
 import { formatSpamTable, runSpamExperiment } from './classify-experiment.js';
 import { type ClassifyRunConfig, type FitOptions, pct, trainClassifyRun } from './classify-train.js';
-import { shadeTokens, topWords } from './classify-view.js';
+import { bowEvidence, shadeTokens, topWords } from './classify-view.js';
 import { integer, positive, probability } from './parse.js';
 import { parseDuration } from './progress.js';
 import { loadWeights, readJson, resolveRun } from './run-dir.js';
@@ -222,15 +222,6 @@ export function classifyMessage(run: string, raw: string): ClassifyResult {
     top: p.weights ? topWords(shown, p.weights, 10) : [],
     ...(model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(model, vocab, ids) } : {}),
   };
-}
-
-/** A linear model explains itself by its weights: W_spam − W_ham of each distinct word present. */
-function bowEvidence(model: BagOfWordsClassifier, vocab: Vocab, ids: readonly number[]) {
-  const W = model.weight.data; // [V, 2]
-  return [...new Set(ids)]
-    .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
-    .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
-    .slice(0, 10);
 }
 
 export function formatClassifyResult(r: ClassifyResult, color: TerminalColor): string {

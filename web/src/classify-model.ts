@@ -11,7 +11,7 @@ import {
   createClassifier,
   predictMessages,
 } from '../../src/cli/classify-model.js';
-import { topWords } from '../../src/cli/classify-view.js';
+import { bowEvidence, topWords } from '../../src/cli/classify-view.js';
 
 /** A pasted message longer than this is refused (the largest message of the corpus is 0.3 MB). */
 export const MAX_MESSAGE_CHARS = 2_000_000;
@@ -76,16 +76,4 @@ export function classifyText(m: PageClassifier, raw: string): Classification {
     top: p.weights ? topWords(shown, p.weights, 10) : [],
     ...(m.model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(m.model, m.vocab, ids) } : {}),
   };
-}
-
-/**
- * A linear model explains itself by its weights: W_spam − W_ham of each distinct word present,
- * the ten largest in size (what `attend classify` prints; that helper is private to the CLI).
- */
-function bowEvidence(model: BagOfWordsClassifier, vocab: data.Vocab, ids: readonly number[]) {
-  const W = model.weight.data; // [V, 2]: [ham, spam] per word
-  return [...new Set(ids)]
-    .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
-    .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
-    .slice(0, 10);
 }
