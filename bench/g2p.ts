@@ -18,10 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { g2pSplit } from '../src/cli/g2p.js';
 import { BatchIterator, type Batch } from '../src/data/batching.js';
 import { Vocab } from '../src/data/vocab.js';
-import { kernels, setKernels } from '../src/kernels/registry.js';
+import { kernels } from '../src/kernels/registry.js';
 import { type ModelSize, createModel, defaultSpec } from '../src/models/seq2seq/factory.js';
 import { saveSafetensors } from '../src/node/safetensors.js';
-import { closeThreads, createThreadedWasmKernels } from '../src/node/threads.js';
+import { installNodeKernels } from '../src/node/native.js';
+import { closeThreads } from '../src/node/threads.js';
 import { noGrad } from '../src/tensor/autograd.js';
 import { Generator } from '../src/tensor/random.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -184,12 +185,12 @@ async function main(argv: string[]): Promise<void> {
     else throw new Error(`usage: bench/g2p.ts [--size base|small] [--steps N] [--batch-size N] [--threads N]`);
     i++;
   }
-  const threaded = o.threads > 1 ? createThreadedWasmKernels({ threads: o.threads }) : null;
-  if (threaded) setKernels(threaded);
+  // the kernels the CLI trains with: native where the addon is built, WebAssembly threads otherwise
+  installNodeKernels({ threads: o.threads });
   try {
     console.log(formatG2PBench(await g2pBench(o)));
   } finally {
-    if (threaded) await closeThreads();
+    await closeThreads();
   }
 }
 
