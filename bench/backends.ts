@@ -1,5 +1,6 @@
 import { type Kernels, kernels, setKernels } from '../src/index.js';
 import { referenceKernels } from '../src/kernels/reference/index.js';
+import { createNativeKernels, nativeUnavailableReason } from '../src/node/native.js';
 
 /**
  * The attend backends the bench can run. The reference backend is always there; the
@@ -103,6 +104,7 @@ export async function attendBackends(
     log('attend wasm: not available yet (no createWasmKernels in src/kernels/wasm)');
   }
 
+  let threaded: Loaded | null = null; // the native column borrows its fused attention
   const threadMod = await findModule(THREAD_MODULES, 'createThreadedWasmKernels');
   if (threadMod) {
     const create = threadMod.createThreadedWasmKernels as Fn;
@@ -110,6 +112,7 @@ export async function attendBackends(
       // createThreadedWasmKernels({ threads }) → kernels or null
       const k = (await create({ threads })) as Loaded | null;
       if (!k) throw new Error('returned null (no WebAssembly SIMD or shared memory)');
+      threaded = k;
       // its workers start asynchronously; until they have, calls run on the main thread alone
       if (typeof threadMod.threadsReady === 'function') await (threadMod.threadsReady as Fn)();
       const close = threadMod.closeThreads as Fn | undefined;
@@ -134,6 +137,16 @@ export async function attendBackends(
     }
   } else {
     log('attend wasm threads: not available yet (no createThreadedWasmKernels in src/node/threads.ts)');
+  }
+  // what the CLI trains with in Node (installNodeKernels): the addon's GEMM and row kernels, the rest from WebAssembly
+  const native = createNativeKernels({ threads });
+  if (native) {
+    const name = threaded ? `${native.name}+${threaded.name}` : native.name;
+    list.push(
+      wrap(`attend native ×${native.threads}`, { ...(threaded ?? {}), ...native, name } as Loaded, threads, false),
+    );
+  } else {
+    log(`attend native: not available (${nativeUnavailableReason()})`);
   }
   if (!list.some((b) => b.kernelName === initial.name)) {
     list.push(wrap(`attend ${initial.name}`, initial, 1, false));

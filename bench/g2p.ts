@@ -37,6 +37,8 @@ export interface G2PBenchOptions {
   /** Timed training steps, each on its own batch (after 2 untimed ones). */
   steps: number;
   threads: number;
+  /** Run the PyTorch twin too (default true). */
+  torch?: boolean;
 }
 
 export interface G2PThroughput {
@@ -115,6 +117,16 @@ export async function g2pBench(o: G2PBenchOptions): Promise<G2PBenchResult> {
       evalLoss,
     };
 
+    if (o.torch === false)
+      return {
+        model: `transformer ${o.size}`,
+        parameters,
+        batchSize: o.batchSize,
+        steps: o.steps,
+        tokens,
+        attend,
+        torch: { error: 'not run (--no-peers)' },
+      };
     const env: NodeJS.ProcessEnv = { ...process.env, ...TORCH_ENV };
     const blas = openblasDir();
     if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');

@@ -4,7 +4,7 @@
  *
  *   npm run bench                          all cases, writes docs/benchmarks.md
  *   npm run bench -- --quick               shorter: sizes ≤ 512, attention T 64 and 256, smaller time budget
- *   npm run bench -- --only gemm,attention,block
+ *   npm run bench -- --only gemm,attention,block,g2p
  *   npm run bench -- --no-peers            attend only
  *   npm run bench -- --write / --no-write  force writing docs/benchmarks.md or not (default: full runs write)
  *   npm run bench -- --threads 2           threads of attend's threaded WebAssembly backend
@@ -24,6 +24,9 @@ import { attendRunnable } from './attend-cases.js';
 import { type AttendBackend, attendBackends } from './backends.js';
 import { type CaseSpec, type Group, buildCases, peerRequest } from './cases.js';
 import { type PeerResult, runOnnx, runTfjs, runTorch } from './peers.js';
+import { formatG2PBench, g2pBench } from './g2p.js';
+import { installNodeKernels } from '../src/node/native.js';
+import { closeThreads } from '../src/node/threads.js';
 import {
   type Column,
   PEAK_GFLOPS,
@@ -38,7 +41,7 @@ import { type Budget, type Outcome, isTiming, measure } from './timing.js';
 
 interface Args {
   quick: boolean;
-  groups: Set<Group>;
+  groups: Set<Group | 'g2p'>;
   peers: boolean;
   write: boolean | null;
   threads: number;
@@ -46,12 +49,12 @@ interface Args {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--only gemm,attention,block] [--no-peers] [--write|--no-write] [--threads N] [--relaxed]';
+  'usage: npm run bench -- [--quick] [--only gemm,attention,block,g2p] [--no-peers] [--write|--no-write] [--threads N] [--relaxed]';
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     quick: false,
-    groups: new Set<Group>(['gemm', 'attention', 'block']),
+    groups: new Set<Group | 'g2p'>(['gemm', 'attention', 'block', 'g2p']),
     peers: true,
     write: null,
     threads: 2,
@@ -68,9 +71,9 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--threads') a.threads = Number(value());
     else if (flag === '--only') {
       const names = (value() ?? '').split(',').filter(Boolean);
-      const bad = names.filter((n) => !['gemm', 'attention', 'block'].includes(n));
+      const bad = names.filter((n) => !['gemm', 'attention', 'block', 'g2p'].includes(n));
       if (names.length === 0 || bad.length) throw new Error(`--only: unknown group '${bad.join(',')}'. ${USAGE}`);
-      a.groups = new Set(names as Group[]);
+      a.groups = new Set(names as (Group | 'g2p')[]);
     } else throw new Error(`unknown argument '${argv[i]}'. ${USAGE}`);
   }
   if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error(`--threads must be a positive integer. ${USAGE}`);
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
   );
   if (loadavg()[0] > 0.5) log(`warning: the machine is busy (load ${loadStart}); figures will be noisy and low`);
 
-  const cases = buildCases(args.groups, args.quick);
+  const cases = buildCases(new Set([...args.groups].filter((g): g is Group => g !== 'g2p')), args.quick);
   const budget: Budget = args.quick
     ? { seconds: 0.5, minRuns: 2, maxRuns: 20, maxSingleSec: 6 }
     : { seconds: 2, minRuns: 3, maxRuns: 50, maxSingleSec: 25 };
@@ -267,6 +270,30 @@ async function main(): Promise<void> {
     await b.dispose();
   }
 
+  // G2P training throughput (issue #4): the CLI's kernels against the identical PyTorch model
+  let g2p: string | null = null;
+  if (args.groups.has('g2p')) {
+    log('G2P training throughput (bench/g2p.ts) ...');
+    installNodeKernels({ threads: args.threads });
+    try {
+      g2p = formatG2PBench(
+        await g2pBench({
+          size: 'base',
+          batchSize: 64,
+          steps: args.quick ? 5 : 20,
+          threads: args.threads,
+          torch: args.peers,
+        }),
+      );
+    } catch (e) {
+      g2p = `The G2P bench failed: ${(e as Error).message}`;
+    } finally {
+      await closeThreads();
+      restore();
+    }
+    log(g2p);
+  }
+
   const columns: Column[] = [...attendCols];
   const peers: PeerResult[] = [];
   for (const [name, runs] of peerRuns) {
@@ -301,7 +328,7 @@ async function main(): Promise<void> {
   );
   console.log(`Total ${seconds.toFixed(0)} s; load average ${loadStart} at start, ${loadEnd} at the end.`);
 
-  const write = args.write ?? (!args.quick && args.groups.size === 3 && args.peers);
+  const write = args.write ?? (!args.quick && args.groups.size === 4 && args.peers);
   if (!write) {
     console.log('docs/benchmarks.md not written (partial run; add --write to write it).');
     return;
@@ -377,6 +404,7 @@ async function main(): Promise<void> {
     '',
     markdownTable(detail),
     '',
+    ...(g2p ? ['## G2P training throughput', '', g2p, ''] : []),
     ...(missing.length ? ['## Gaps', '', ...missing.map((m) => `- ${m}`), ''] : []),
   ].join('\n');
   const path = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
