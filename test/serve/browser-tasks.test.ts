@@ -162,3 +162,28 @@ test('caption: pick a scene, see the CLI caption, one overlay per word, and the 
   }
   assert.deepEqual(problems, []);
 });
+
+test('caption, hard attention: the large view outlines the cell each word took (the argmax of α)', async () => {
+  const data = writeTinyFashionMnist();
+  const dir = makeTinyCaptionRun(data, 4, 'hard');
+  scratch.push(data, dirname(dir));
+  evalCaption(dir, { scenes: 2, beam: 1, dataDir: data }); // eval-caption.json, which the page reads
+  const s = await serveRun(dir, { host: '127.0.0.1', port: 0, webRoot, dataDir: data });
+  const cli = openCaptionRun(dir);
+  const [want] = predictCaptions(cli.model, testScenes(1, data), cli.vocab, { beam: 1 });
+  try {
+    await page.goto(s.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    await page.waitForSelector('#word-maps figure[data-word="1"]');
+    assert.match((await page.textContent('#caption-note'))!, /hard attention takes one cell per word/);
+    for (const t of [0, 1]) {
+      const alpha = want.attention![t];
+      await page.hover(`#word-maps figure[data-word="${t}"]`);
+      const chosen = await page.$eval('#scene-canvas', (c) => (c as HTMLCanvasElement).dataset.chosenCell);
+      assert.equal(Number(chosen), alpha.indexOf(Math.max(...alpha)), `word ${t}`);
+    }
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual(problems, []);
+});

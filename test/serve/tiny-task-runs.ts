@@ -76,12 +76,12 @@ export function writeTinyFashionMnist(): string {
   return dir;
 }
 
-/** A caption run with soft attention, a few steps on `dataDir`; returns its directory. */
-export function makeTinyCaptionRun(dataDir: string, steps = 6): string {
+/** A caption run (soft attention unless asked), a few steps on `dataDir`; returns its directory. */
+export function makeTinyCaptionRun(dataDir: string, steps = 6, attention: 'soft' | 'hard' = 'soft'): string {
   const out = join(mkdtempSync(join(tmpdir(), 'attend-serve-caption-')), 'run');
   trainCaption(
     {
-      attention: 'soft',
+      attention,
       out,
       batchSize: 3,
       lr: 2e-3,

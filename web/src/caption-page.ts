@@ -19,6 +19,8 @@ let scenes: SceneJSON[] = [];
 let nextId = 0;
 let latest = -1;
 let current: { scene: SceneJSON; pixels: Uint8Array; result: CaptionResult } | null = null;
+/** Hard attention looks at one cell per word (the argmax of α in eval, Xu et al. §4.1): outline it. */
+let hard = false;
 
 function setStatus(text: string, error = false) {
   const status = $('caption-status');
@@ -34,6 +36,7 @@ function describe(s: CaptionerSpec): string {
 /** Called by main.ts once the worker has loaded a caption run. */
 export async function start(w: Worker, ready: FromWorker & { type: 'ready'; task: 'caption' }) {
   worker = w;
+  hard = ready.spec.attention === 'hard';
   $('caption-page').hidden = false;
   $('run-info').textContent =
     `${describe(ready.spec)} · ${ready.parameters.toLocaleString('en')} parameters · ` +
@@ -127,6 +130,18 @@ function drawLarge(t: number | null) {
     ctx.fillStyle = ctx.strokeStyle;
     ctx.fillText(item.name, b.x * SCALE + 3, b.y * SCALE + 15);
   });
+  const alpha = t !== null ? current.result.attention?.[t] : undefined;
+  if (hard && alpha) {
+    // the cell hard attention took: the grid cell of the largest α, in the image's pixels
+    const [Hg, Wg] = current.result.grid;
+    const cell = alpha.indexOf(Math.max(...alpha));
+    const w = (current.scene.width / Wg) * SCALE;
+    const h = (current.scene.height / Hg) * SCALE;
+    ctx.strokeStyle = '#ffd43b';
+    ctx.lineWidth = 3;
+    ctx.strokeRect((cell % Wg) * w, Math.floor(cell / Wg) * h, w, h);
+    $('scene-canvas').dataset.chosenCell = String(cell);
+  } else delete $('scene-canvas').dataset.chosenCell;
   document.querySelectorAll('#word-maps figure, #caption-words span').forEach((el) => {
     el.classList.toggle('active', t !== null && el.getAttribute('data-word') === String(t));
   });
@@ -155,7 +170,8 @@ function show() {
     $('caption-note').textContent =
       `${right ? 'Right.' : 'Not the reference.'} Each word's attention α over the ${result.grid[0]}×${result.grid[1]} ` +
       'grid, upsampled over the image (largest weight brightest); hover or click one to see it large, with ' +
-      'the box of the item the reference names at that position in red.';
+      'the box of the item the reference names at that position in red' +
+      (hard ? '; hard attention takes one cell per word (the largest α when not training), outlined in yellow.' : '.');
     maps.replaceChildren(
       ...result.words.map((w, t) => {
         const figure = document.createElement('figure');
