@@ -3,8 +3,10 @@
  * weight, and the most attended words. The data is plain ({ tokens, weights }), the same JSON
  * `attend classify --json` prints for a web page to draw.
  */
-import type { Vocab } from '../data/vocab.js';
-import type { BagOfWordsClassifier } from '../models/bow.js';
+import { messageText, tokenizeMessage } from '../data/spam.js';
+import { UNK, type Vocab } from '../data/vocab.js';
+import { BagOfWordsClassifier } from '../models/bow.js';
+import { type SpamModel, predictMessages } from './classify-model.js';
 import { type ColormapName, colorAt, luminance } from '../viz/colormap.js';
 import { type TerminalColor, xterm256 } from '../viz/terminal.js';
 
@@ -109,4 +111,39 @@ export function bowEvidence(
     .map((id) => ({ token: vocab.token(id), spamMinusHam: W[2 * id + 1] - W[2 * id] }))
     .sort((a, b) => Math.abs(b.spamMinusHam) - Math.abs(a.spamMinusHam))
     .slice(0, 10);
+}
+
+/** The result of `attend classify` (also its --json output, and what the serve page draws). */
+export interface ClassifyResult {
+  label: 'ham' | 'spam';
+  /** Probability of that label. */
+  probability: number;
+  spamProbability: number;
+  /** The tokens the model read (after parsing, up to maxTokens) and the attention on each (null: no attention). */
+  tokens: string[];
+  weights: number[] | null;
+  top: { token: string; weight: number; position: number }[];
+  /**
+   * Bag-of-words runs only: the words that pushed the decision most, each word once with its
+   * logit difference W_spam − W_ham (positive: towards spam), the largest in size first.
+   */
+  evidence?: { token: string; spamMinusHam: number }[];
+}
+
+/** Classify one raw message (headers, blank line, body; or plain text): the CLI's and the page's one path. */
+export function classifyRaw(model: SpamModel, vocab: Vocab, raw: string, maxTokens: number): ClassifyResult {
+  const tokens = tokenizeMessage(messageText(raw), { maxTokens });
+  const ids = tokens.length ? vocab.encode(tokens) : [UNK]; // an empty reading is one <unk>
+  const [p] = predictMessages(model, [{ ids }]);
+  const shown = tokens.length ? tokens : ['<unk>'];
+  const spam = p.spam > 0.5;
+  return {
+    label: spam ? 'spam' : 'ham',
+    probability: spam ? p.spam : 1 - p.spam,
+    spamProbability: p.spam,
+    tokens: shown,
+    weights: p.weights,
+    top: p.weights ? topWords(shown, p.weights, 10) : [],
+    ...(model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(model, vocab, ids) } : {}),
+  };
 }

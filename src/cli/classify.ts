@@ -6,18 +6,17 @@
  */
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { decodeCharset, messageText, tokenizeMessage } from '../data/spam.js';
-import { UNK, Vocab } from '../data/vocab.js';
-import { BagOfWordsClassifier } from '../models/bow.js';
+import { decodeCharset } from '../data/spam.js';
+import { Vocab } from '../data/vocab.js';
 import { POOLINGS, type Pooling } from '../models/classifier.js';
 import { readFileChecked } from '../node/files.js';
 import { Generator } from '../tensor/random.js';
 import type { TerminalColor } from '../viz/terminal.js';
-import { type ClassifierSpec, createClassifier, predictMessages } from './classify-model.js';
+import { type ClassifierSpec, createClassifier } from './classify-model.js';
 import { loadSpamCorpus, prepareSpamData, type SpamDataOptions } from './classify-data.js';
 import { formatSpamTable, runSpamExperiment } from './classify-experiment.js';
 import { type ClassifyRunConfig, type FitOptions, pct, trainClassifyRun } from './classify-train.js';
-import { bowEvidence, shadeTokens, topWords } from './classify-view.js';
+import { type ClassifyResult, classifyRaw, shadeTokens } from './classify-view.js';
 import { integer, positive, probability } from './parse.js';
 import { parseDuration } from './progress.js';
 import { loadWeights, readJson, resolveRun } from './run-dir.js';
@@ -180,23 +179,6 @@ async function trainClassify(o: TrainClassifyCli, version: string): Promise<void
   );
 }
 
-/** The result of `attend classify`, also its --json output: what a page needs to draw the message. */
-export interface ClassifyResult {
-  label: 'ham' | 'spam';
-  /** Probability of that label. */
-  probability: number;
-  spamProbability: number;
-  /** The tokens the model read (after parsing, up to maxTokens) and the attention on each (null: no attention). */
-  tokens: string[];
-  weights: number[] | null;
-  top: { token: string; weight: number; position: number }[];
-  /**
-   * Bag-of-words runs only: the words that pushed the decision most, each word once with its
-   * logit difference W_spam − W_ham (positive: towards spam), the largest in size first.
-   */
-  evidence?: { token: string; spamMinusHam: number }[];
-}
-
 /** Classify one raw message with a trained run. */
 export function classifyMessage(run: string, raw: string): ClassifyResult {
   const { dir, weights: weightsPath } = resolveRun(run);
@@ -208,20 +190,7 @@ export function classifyMessage(run: string, raw: string): ClassifyResult {
   const vocab = Vocab.fromJSON(config.vocab);
   const model = createClassifier(config.model, new Generator(0));
   loadWeights(model, weightsPath);
-  const tokens = tokenizeMessage(messageText(raw), { maxTokens: config.tokenizer.maxTokens });
-  const ids = tokens.length ? vocab.encode(tokens) : [UNK];
-  const [p] = predictMessages(model, [{ ids }]);
-  const shown = tokens.length ? tokens : ['<unk>'];
-  const spam = p.spam > 0.5;
-  return {
-    label: spam ? 'spam' : 'ham',
-    probability: spam ? p.spam : 1 - p.spam,
-    spamProbability: p.spam,
-    tokens: shown,
-    weights: p.weights,
-    top: p.weights ? topWords(shown, p.weights, 10) : [],
-    ...(model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(model, vocab, ids) } : {}),
-  };
+  return classifyRaw(model, vocab, raw, config.tokenizer.maxTokens);
 }
 
 export function formatClassifyResult(r: ClassifyResult, color: TerminalColor): string {

@@ -4,14 +4,9 @@
  * and the same ranking (topWords) as `attend classify`, fed with config.json and the
  * safetensors bytes instead of files. A Node test checks it against classifyMessage.
  */
-import { BagOfWordsClassifier, Generator, data, decodeSafetensors } from '../../src/index.js';
-import {
-  type ClassifierSpec,
-  type SpamModel,
-  createClassifier,
-  predictMessages,
-} from '../../src/cli/classify-model.js';
-import { bowEvidence, topWords } from '../../src/cli/classify-view.js';
+import { Generator, data, decodeSafetensors } from '../../src/index.js';
+import { type ClassifierSpec, type SpamModel, createClassifier } from '../../src/cli/classify-model.js';
+import { type ClassifyResult, classifyRaw } from '../../src/cli/classify-view.js';
 
 /** A pasted message longer than this is refused (the largest message of the corpus is 0.3 MB). */
 export const MAX_MESSAGE_CHARS = 2_000_000;
@@ -23,16 +18,8 @@ export interface PageClassifier {
   maxTokens: number;
 }
 
-/** What the page shows; the fields of `attend classify --json` (ClassifyResult) and the same values. */
-export interface Classification {
-  label: 'ham' | 'spam';
-  probability: number;
-  spamProbability: number;
-  tokens: string[];
-  weights: number[] | null;
-  top: { token: string; weight: number; position: number }[];
-  evidence?: { token: string; spamMinusHam: number }[];
-}
+/** What the page shows: exactly `attend classify --json`. */
+export type Classification = ClassifyResult;
 
 /** Rebuild the classifier of a run; `config` is the parsed config.json (checked: it came over the network). */
 export function loadPageClassifier(config: unknown, weights: Uint8Array): PageClassifier {
@@ -61,19 +48,5 @@ export function classifyText(m: PageClassifier, raw: string): Classification {
   if (raw.length > MAX_MESSAGE_CHARS)
     throw new Error(`message: expected at most ${MAX_MESSAGE_CHARS} characters, received ${raw.length}`);
   if (!raw.trim()) throw new Error('message: expected some text, received an empty message');
-  const tokens = data.tokenizeMessage(data.messageText(raw), { maxTokens: m.maxTokens });
-  // an empty reading is one <unk>, as the CLI does
-  const ids = tokens.length ? m.vocab.encode(tokens) : [data.UNK];
-  const [p] = predictMessages(m.model, [{ ids }]);
-  const shown = tokens.length ? tokens : ['<unk>'];
-  const spam = p.spam > 0.5;
-  return {
-    label: spam ? 'spam' : 'ham',
-    probability: spam ? p.spam : 1 - p.spam,
-    spamProbability: p.spam,
-    tokens: shown,
-    weights: p.weights,
-    top: p.weights ? topWords(shown, p.weights, 10) : [],
-    ...(m.model instanceof BagOfWordsClassifier ? { evidence: bowEvidence(m.model, m.vocab, ids) } : {}),
-  };
+  return classifyRaw(m.model, m.vocab, raw, m.maxTokens);
 }
