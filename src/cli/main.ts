@@ -13,6 +13,7 @@ import { evalTranslate, translateTexts, trainTranslate, type TranslateDataOption
 import { registerExperimentCommands } from './experiment.js';
 import { registerCostExperiments } from './experiment-cost.js';
 import { registerG2PLengthExperiment } from './experiment-g2p.js';
+import { registerCaptionExperiment } from './experiment-caption.js';
 import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
@@ -231,6 +232,7 @@ program
 registerExperimentCommands(program);
 registerCostExperiments(program);
 registerG2PLengthExperiment(program);
+registerCaptionExperiment(program);
 registerClassifyCommands(program);
 registerCaptionCommands(program);
 registerServeCommands(program);

@@ -1,0 +1,117 @@
+// `attend experiment caption` (src/cli/experiment-caption.ts): the variance arithmetic on
+// hand-worked values, then end to end on small Fashion-MNIST-shaped files the test writes.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { encodeIdx } from '../../src/data/idx.js';
+import { type CaptionTrainOptions, trainCaption } from '../../src/cli/caption-train.js';
+import { evalCaption } from '../../src/cli/caption-run.js';
+import {
+  captionExperiment,
+  captionGradientStats,
+  formatCaptionExperiment,
+  varianceOf,
+} from '../../src/cli/experiment-caption.js';
+import { Generator } from '../../src/tensor/random.js';
+
+const root = mkdtempSync(join(tmpdir(), 'caption-experiment-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const data = join(root, 'fmnist');
+{
+  const g = new Generator(2);
+  mkdirSync(data, { recursive: true });
+  for (const [split, n] of [
+    ['train', 60],
+    ['t10k', 20],
+  ] as const) {
+    const images = Uint8Array.from({ length: n * 784 }, () => Math.floor(g.uniform() * 256));
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+    writeFileSync(join(data, `${split}-images-idx3-ubyte.gz`), gzipSync(encodeIdx({ type: 'uint8', shape: [n, 28, 28], data: images }))); // prettier-ignore
+    writeFileSync(join(data, `${split}-labels-idx1-ubyte.gz`), gzipSync(encodeIdx({ type: 'uint8', shape: [n], data: labels }))); // prettier-ignore
+  }
+}
+
+const options = (attention: 'soft' | 'hard', out: string): CaptionTrainOptions => ({
+  attention,
+  out,
+  batchSize: 3,
+  lr: 2e-3,
+  seed: 5,
+  steps: 4,
+  lambda: 0.01,
+  entropyWeight: 0.01,
+  evalEvery: 2,
+  devScenes: 3,
+  clip: 5,
+  resume: false,
+  force: false,
+  json: true,
+  dataDir: data,
+});
+
+test('varianceOf: relative variance and mean cosine on hand-worked gradients', () => {
+  // [1,0] and [3,0]: ḡ = [2,0], ‖g−ḡ‖² = 1 each, ‖ḡ‖² = 4 → 1/4; both point along ḡ → cos 1
+  const a = varianceOf([Float64Array.of(1, 0), Float64Array.of(3, 0)]);
+  assert.ok(Math.abs(a.relativeVariance - 0.25) < 1e-15);
+  assert.ok(Math.abs(a.meanCosine - 1) < 1e-15);
+  // [1,0] and [0,1]: ḡ = [½,½], ‖g−ḡ‖² = ½ each, ‖ḡ‖² = ½ → 1; cos = ½ / √½ = √½
+  const b = varianceOf([Float64Array.of(1, 0), Float64Array.of(0, 1)]);
+  assert.ok(Math.abs(b.relativeVariance - 1) < 1e-15);
+  assert.ok(Math.abs(b.meanCosine - Math.SQRT1_2) < 1e-15);
+  // identical gradients: no variance
+  assert.equal(varianceOf([Float64Array.of(2, -1), Float64Array.of(2, -1)]).relativeVariance, 0);
+});
+
+test('experiment caption: soft without dropout has zero gradient variance, hard sampling has some; rows carry the eval', () => {
+  const soft = join(root, 'soft');
+  const hard = join(root, 'hard');
+  trainCaption(options('soft', soft), 'test');
+  trainCaption(options('hard', hard), 'test');
+  // Without dropout the soft model's gradient has no randomness left: the variance must be 0.
+  for (const dir of [soft, hard]) {
+    const path = join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(path, 'utf8'));
+    config.model.dropout = 0;
+    writeFileSync(path, JSON.stringify(config));
+  }
+  const o = { samples: 4, batchSize: 3, dataDir: data };
+  const s = captionGradientStats(soft, o);
+  const h = captionGradientStats(hard, o);
+  assert.equal(s.relativeVariance, 0, `soft relative variance ${s.relativeVariance}`);
+  assert.ok(Math.abs(s.meanCosine - 1) < 1e-9, `soft cos ${s.meanCosine}`);
+  assert.ok(h.relativeVariance > 1e-6, `hard relative variance ${h.relativeVariance}`);
+  assert.ok(h.meanCosine < 1 - 1e-9 && h.meanCosine > -1, `hard cos ${h.meanCosine}`);
+  const again = captionGradientStats(hard, o); // seeded: the same figures twice
+  assert.deepEqual([again.relativeVariance, again.meanCosine], [h.relativeVariance, h.meanCosine]);
+
+  for (const dir of [soft, hard]) evalCaption(dir, { scenes: 5, beam: 1, dataDir: data });
+  const rows = captionExperiment([soft, hard], o);
+  assert.deepEqual(
+    rows.map((r) => [r.attention, r.expectedProb, r.seed, r.steps]),
+    [
+      ['soft', 0, 5, 4],
+      ['hard', 0.5, 5, 4],
+    ],
+  );
+  const evaluation = JSON.parse(readFileSync(join(hard, 'eval-caption.json'), 'utf8'));
+  assert.equal(rows[1].test.exactMatch, evaluation.scores.exactMatch);
+  assert.equal(rows[1].test.attentionInBox, evaluation.scores.attentionInBox);
+  assert.equal(rows[1].gradients.relativeVariance, h.relativeVariance);
+  assert.ok(rows.every((r) => r.msPerStep > 0 && r.trainingSeconds > 0));
+  const table = formatCaptionExperiment(rows, 'attend experiment caption …');
+  assert.match(table, /\| hard \(expected-location p 0\.5\) \| 5 \| 4 \|/);
+});
+
+test('experiment caption: a run without eval-caption.json is refused with the command to run', () => {
+  const dir = join(root, 'uneval');
+  trainCaption(options('soft', dir), 'test');
+  assert.throws(
+    () => captionExperiment([dir], { samples: 2, batchSize: 3, dataDir: data }),
+    /no eval-caption\.json: run attend eval-caption/,
+  );
+  assert.throws(() => captionGradientStats(dir, { samples: 1, batchSize: 3, dataDir: data }), /--samples must be ≥ 2, received 1/); // prettier-ignore
+});
