@@ -83,8 +83,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A route's answer: a file path (read when asked for) or bytes made at start. */
-export type Route = string | Buffer;
+/** A route's answer: a file path (read when asked for), bytes made at start, or bytes made when asked for. */
+export type Route = string | Buffer | (() => Buffer);
+
+/** The run's files the page may show and the run may lack (training or scoring writes them later). */
+export const OPTIONAL_RUN_FILES = ['log.jsonl', 'eval.json', 'report.json', 'eval-caption.json'] as const;
 
 /**
  * Route → file. The run's files are looked up when asked for (training may still be writing
@@ -116,6 +119,10 @@ export function routeTable(o: Pick<ServeOptions, 'runDir' | 'weights' | 'webRoot
   routes.set('/api/report.json', join(o.runDir, 'report.json'));
   // `attend eval-caption` scores a caption run into eval-caption.json
   routes.set('/api/eval-caption.json', join(o.runDir, 'eval-caption.json'));
+  // Which of those the run has now: the page asks first, as a 404 would show in the console as an error.
+  routes.set('/api/run.json', () =>
+    Buffer.from(JSON.stringify({ files: OPTIONAL_RUN_FILES.filter((f) => existsSync(join(o.runDir, f))) })),
+  );
   for (const [route, body] of o.generated ?? []) {
     if (!route.startsWith('/api/') || routes.has(route)) throw new Error(`serve: cannot add the route ${route}`);
     routes.set(route, body);
@@ -189,7 +196,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, routes: Readonl
   if (!checked.ok) return send(res, 400, `bad request: ${checked.reason}`);
   const route = routes.get(checked.path);
   if (route === undefined) return send(res, 404, 'not found');
-  let body: Buffer | null = typeof route === 'string' ? null : route;
+  let body: Buffer | null = typeof route === 'function' ? route() : typeof route === 'string' ? null : route;
   if (typeof route === 'string') {
     try {
       body = await readServed(route);

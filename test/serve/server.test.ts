@@ -44,7 +44,7 @@ before(async () => {
 
 after(() => server.close());
 
-test('serves the page, its assets and the five run files under fixed routes, with their bytes and types', async () => {
+test('serves the page, its assets and the run files under fixed routes, with their bytes and types', async () => {
   const page = await get(port, '/');
   assert.equal(page.status, 200);
   assert.equal(page.body, '<!doctype html><title>page</title>');
@@ -64,12 +64,16 @@ test('serves the page, its assets and the five run files under fixed routes, wit
   assert.equal(weights.headers['content-type'], 'application/octet-stream');
   assert.deepEqual([...Buffer.from(weights.body, 'latin1')], [1, 2, 3, 250, 0, 7]);
   assert.equal((await get(port, '/api/log.jsonl')).body, '{"type":"step","step":1,"loss":2}\n');
-  // eval.json does not exist (yet): 404, and it is served once it appears
+  // eval.json does not exist (yet): 404, and run.json, which the page asks first, leaves it out
   assert.equal((await get(port, '/api/eval.json')).status, 404);
+  const files = async () => JSON.parse((await get(port, '/api/run.json')).body).files as string[];
+  assert.deepEqual(await files(), ['log.jsonl']);
   writeFileSync(join(root, 'run', 'eval.json'), '{"scores":{}}');
   assert.equal((await get(port, '/api/eval.json')).body, '{"scores":{}}');
   writeFileSync(join(root, 'run', 'report.json'), '{"eval":{}}');
   assert.equal((await get(port, '/api/report.json')).body, '{"eval":{}}');
+  assert.deepEqual(await files(), ['log.jsonl', 'eval.json', 'report.json'], 'run.json is made when asked for');
+  assert.equal((await get(port, '/api/run.json')).headers['content-type'], 'application/json; charset=utf-8');
   // a query string does not change the route
   assert.equal((await get(port, '/api/config.json?v=2')).status, 200);
 });

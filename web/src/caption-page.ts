@@ -8,7 +8,7 @@ import { viz, type CaptionerSpec } from '../../src/index.js';
 import { lineChart } from './charts.js';
 import type { CaptionResult, ScenesJSON, SceneJSON } from './caption-model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { fetchJson, parseLog, say, scoreTable } from './run-log.js';
+import { fetchJson, fetchRunFile, fetchRunJson, parseLog, say, scoreTable } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 /** The large view draws each scene pixel as SCALE × SCALE canvas pixels (boxes stay sharp). */
@@ -205,10 +205,10 @@ interface CaptionEval {
 }
 
 async function loadTraining() {
-  const log = await fetch('/api/log.jsonl');
+  const log = await fetchRunFile('log.jsonl');
   const loss = $('caption-loss-chart');
   const dev = $('caption-dev-chart');
-  if (!log.ok) {
+  if (!log) {
     say(loss, 'no log.jsonl in this run');
     say(dev, 'no log.jsonl in this run');
   } else {
@@ -232,7 +232,7 @@ async function loadTraining() {
       );
     else say(dev, 'no dev evaluation logged yet');
   }
-  const e = await fetchJson<CaptionEval>('/api/eval-caption.json');
+  const e = await fetchRunJson<CaptionEval>('eval-caption.json');
   const scores = $('caption-scores');
   const s = e?.scores;
   if (!s || typeof s.exactMatch !== 'number')

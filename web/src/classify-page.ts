@@ -9,7 +9,7 @@ import type { ClassifierSpec } from '../../src/cli/classify-model.js';
 import { lineChart } from './charts.js';
 import type { Classification } from './classify-model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { fetchJson, parseLog, say, scoreTable } from './run-log.js';
+import { fetchRunFile, fetchRunJson, parseLog, say, scoreTable } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -146,10 +146,10 @@ interface SpamEval {
 }
 
 async function loadTraining() {
-  const log = await fetch('/api/log.jsonl');
+  const log = await fetchRunFile('log.jsonl');
   const loss = $('classify-loss-chart');
   const dev = $('classify-dev-chart');
-  if (!log.ok) {
+  if (!log) {
     say(loss, 'no log.jsonl in this run');
     say(dev, 'no log.jsonl in this run');
   } else {
@@ -173,7 +173,7 @@ async function loadTraining() {
       );
     else say(dev, 'no dev evaluation logged yet (one runs after each epoch)');
   }
-  const e = await fetchJson<SpamEval>('/api/eval.json');
+  const e = await fetchRunJson<SpamEval>('eval.json');
   const scores = $('test-scores');
   if (!e || typeof e.accuracy !== 'number') return say(scores, 'no eval.json yet: it is written when training ends');
   $('scores-caption').textContent = `test scores (eval.json, ${e.messages ?? '?'} messages)`;

@@ -7,7 +7,7 @@ import { viz, type ModelSpec } from '../../src/index.js';
 import { barChart, lineChart } from './charts.js';
 import type { AttentionMaps, Pronunciation } from './model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { parseLog } from './run-log.js';
+import { fetchRunFile, fetchRunJson, parseLog } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('word-form');
@@ -207,19 +207,15 @@ type Scores = { scores?: { words?: number; byLength?: { length: number; wer: num
 
 /** WER by length from eval.json (`attend eval`), else from report.json (`attend start`, which scores 2,000 words). */
 async function lengthScores() {
-  const ev = await fetch('/api/eval.json');
-  if (ev.ok) {
-    const e = (await ev.json()) as Scores;
+  const e = await fetchRunJson<Scores>('eval.json');
+  if (e)
     return { byLength: e.scores?.byLength, source: `eval.json, ${e.scores?.words?.toLocaleString('en') ?? '?'} words` };
-  }
-  const report = await fetch('/api/report.json');
-  if (report.ok) {
-    const e = ((await report.json()) as { eval?: Scores }).eval;
+  const report = (await fetchRunJson<{ eval?: Scores }>('report.json'))?.eval;
+  if (report)
     return {
-      byLength: e?.scores?.byLength,
-      source: `report.json, ${e?.scores?.words?.toLocaleString('en') ?? '?'} words`,
+      byLength: report.scores?.byLength,
+      source: `report.json, ${report.scores?.words?.toLocaleString('en') ?? '?'} words`,
     };
-  }
   return { byLength: undefined, source: null };
 }
 
@@ -230,8 +226,8 @@ async function loadCharts() {
     p.textContent = text;
     $(id).replaceChildren(p);
   };
-  const log = await fetch('/api/log.jsonl');
-  if (!log.ok) {
+  const log = await fetchRunFile('log.jsonl');
+  if (!log) {
     say('loss-chart', 'no log.jsonl in this run');
     say('dev-chart', 'no log.jsonl in this run');
   } else {

@@ -11,7 +11,31 @@ export function parseLog(text: string): Record<string, unknown>[] {
   });
 }
 
-/** A JSON file of the run, or null when the run has none (404). */
+let present: Promise<Set<string>> | null = null;
+
+/**
+ * The optional files the run has (GET /api/run.json, asked once): the page never requests a
+ * missing one, since the browser logs every 404 in the console as an error.
+ */
+function runFiles(): Promise<Set<string>> {
+  present ??= fetch('/api/run.json').then(async (r) => new Set(r.ok ? ((await r.json()) as { files: string[] }).files : [])); // prettier-ignore
+  return present;
+}
+
+/** A file of the run by name (log.jsonl, eval.json, report.json, eval-caption.json), or null when it has none. */
+export async function fetchRunFile(name: string): Promise<Response | null> {
+  if (!(await runFiles()).has(name)) return null;
+  const r = await fetch(`/api/${name}`);
+  return r.ok ? r : null;
+}
+
+/** A JSON file of the run by name, or null when the run has none. */
+export async function fetchRunJson<T>(name: string): Promise<T | null> {
+  const r = await fetchRunFile(name);
+  return r ? ((await r.json()) as T) : null;
+}
+
+/** A JSON file the server always makes (such as /api/scenes.json), or null on an error status. */
 export async function fetchJson<T>(path: string): Promise<T | null> {
   const r = await fetch(path);
   return r.ok ? ((await r.json()) as T) : null;
