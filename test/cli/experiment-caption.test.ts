@@ -1,13 +1,9 @@
 // `attend experiment caption` (src/cli/experiment-caption.ts): the variance arithmetic on
-// hand-worked values, then end to end on small Fashion-MNIST-shaped files the test writes.
+// hand-worked values, then end to end on small Fashion-MNIST-shaped files of noise.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { encodeIdx } from '../../src/data/idx.js';
-import { type CaptionTrainOptions, trainCaption } from '../../src/cli/caption-train.js';
 import { evalCaption } from '../../src/cli/caption-run.js';
 import {
   captionExperiment,
@@ -15,43 +11,18 @@ import {
   formatCaptionExperiment,
   varianceOf,
 } from '../../src/cli/experiment-caption.js';
-import { Generator } from '../../src/tensor/random.js';
+import { makeTinyCaptionRun, writeTinyFashionMnist } from '../serve/tiny-task-runs.js';
 
-const root = mkdtempSync(join(tmpdir(), 'caption-experiment-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const data = writeTinyFashionMnist();
+const scratch = [data];
+after(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const data = join(root, 'fmnist');
-{
-  const g = new Generator(2);
-  mkdirSync(data, { recursive: true });
-  for (const [split, n] of [
-    ['train', 60],
-    ['t10k', 20],
-  ] as const) {
-    const images = Uint8Array.from({ length: n * 784 }, () => Math.floor(g.uniform() * 256));
-    const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-    writeFileSync(join(data, `${split}-images-idx3-ubyte.gz`), gzipSync(encodeIdx({ type: 'uint8', shape: [n, 28, 28], data: images }))); // prettier-ignore
-    writeFileSync(join(data, `${split}-labels-idx1-ubyte.gz`), gzipSync(encodeIdx({ type: 'uint8', shape: [n], data: labels }))); // prettier-ignore
-  }
+/** A 4-step caption run of the given kind (its directory's parent is removed after the tests). */
+function tinyRun(attention: 'soft' | 'hard'): string {
+  const dir = makeTinyCaptionRun(data, 4, attention);
+  scratch.push(dirname(dir));
+  return dir;
 }
-
-const options = (attention: 'soft' | 'hard', out: string): CaptionTrainOptions => ({
-  attention,
-  out,
-  batchSize: 3,
-  lr: 2e-3,
-  seed: 5,
-  steps: 4,
-  lambda: 0.01,
-  entropyWeight: 0.01,
-  evalEvery: 2,
-  devScenes: 3,
-  clip: 5,
-  resume: false,
-  force: false,
-  json: true,
-  dataDir: data,
-});
 
 test('varianceOf: relative variance and mean cosine on hand-worked gradients', () => {
   // [1,0] and [3,0]: ḡ = [2,0], ‖g−ḡ‖² = 1 each, ‖ḡ‖² = 4 → 1/4; both point along ḡ → cos 1
@@ -67,10 +38,8 @@ test('varianceOf: relative variance and mean cosine on hand-worked gradients', (
 });
 
 test('experiment caption: soft without dropout has zero gradient variance, hard sampling has some; rows carry the eval', () => {
-  const soft = join(root, 'soft');
-  const hard = join(root, 'hard');
-  trainCaption(options('soft', soft), 'test');
-  trainCaption(options('hard', hard), 'test');
+  const soft = tinyRun('soft');
+  const hard = tinyRun('hard');
   // Without dropout the soft model's gradient has no randomness left: the variance must be 0.
   for (const dir of [soft, hard]) {
     const path = join(dir, 'config.json');
@@ -107,8 +76,7 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
 });
 
 test('experiment caption: a run without eval-caption.json is refused with the command to run', () => {
-  const dir = join(root, 'uneval');
-  trainCaption(options('soft', dir), 'test');
+  const dir = tinyRun('soft');
   assert.throws(
     () => captionExperiment([dir], { samples: 2, batchSize: 3, dataDir: data }),
     /no eval-caption\.json: run attend eval-caption/,
