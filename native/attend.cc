@@ -8,11 +8,13 @@
 //   gemm(out, a, b, batch, m, n, k, transA, transB, strideA, strideB, accumulate, isa, threads,
 //        minParallelWork (−1: the default)
 //   fmaPeak(isa, threads, iterations) → floating-point operations done (time the call)
+// and the row-wise (rowwise.cc) and fused attention (attention.cc) functions.
 #include <algorithm>
 #include <string>
 #include <thread>
 
 #include "args.h"
+#include "attention.h"
 #include "gemm.h"
 #include "peak.h"
 #include "pool.h"
@@ -104,5 +106,6 @@ NAPI_MODULE_INIT() {
   export_function(env, exports, "gemm", Gemm);
   export_function(env, exports, "fmaPeak", FmaPeak);
   register_rowwise(env, exports);
+  register_attention(env, exports);
   return exports;
 }

@@ -2,7 +2,8 @@
  * The native kernels (Node only): an N-API addon built from native/*.cc during `npm ci`
  * (scripts/build-native.mjs) into build/attend_native.node. It computes float32 in place on the
  * caller's typed arrays with AVX-512 or AVX2+FMA micro-kernels, chosen at run time, on a persistent
- * pool of min(2, cores) threads. Float64 (used only by gradient checks) goes to the reference.
+ * pool of min(2, cores) threads: GEMM, the row-wise kernels and fused attention. Float64 (used only
+ * by gradient checks) goes to the reference.
  *
  * Nothing here is required: when the addon was not built, fails to load, `ATTEND_NATIVE=0` is set,
  * or the CPU has neither AVX2 nor AVX-512, `createNativeKernels` returns null and the caller keeps
@@ -16,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { referenceKernels } from '../kernels/reference/index.js';
 import { setKernels } from '../kernels/registry.js';
-import type { FloatArray, Kernels } from '../kernels/types.js';
+import type { FlashShape, FloatArray, Kernels } from '../kernels/types.js';
 import { createThreadedWasmKernels } from './threads.js';
 
 export type NativeIsa = 'portable' | 'avx2' | 'avx512';
@@ -90,6 +91,48 @@ interface NativeAddon {
     isa: number,
     threads: number,
   ): void;
+  attentionForward(
+    out: Float32Array,
+    lse: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    G: number,
+    n: number,
+    m: number,
+    d: number,
+    dv: number,
+    headsPerBatch: number,
+    scale: number,
+    causalOffset: number,
+    isa: number,
+    threads: number,
+    minParallelWork: number,
+  ): void;
+  attentionBackward(
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    dout: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    out: Float32Array,
+    lse: Float32Array,
+    keyPadding: Uint8Array | null,
+    G: number,
+    n: number,
+    m: number,
+    d: number,
+    dvSize: number,
+    headsPerBatch: number,
+    scale: number,
+    causalOffset: number,
+    isa: number,
+    threads: number,
+    minParallelWork: number,
+  ): void;
 }
 
 export interface NativeOptions {
@@ -97,7 +140,7 @@ export interface NativeOptions {
   threads?: number;
   /** Force an instruction set (tests, benchmarks). Default the best the CPU has; 'portable' only when named. */
   isa?: NativeIsa;
-  /** Multiply-adds below which a GEMM stays on the calling thread (−1: the addon's 2²²). Tests set 0. */
+  /** Multiply-adds below which a GEMM or attention call stays on the calling thread (−1: the addon's 2²²). Tests set 0. */
   minParallelWork?: number;
   /** The addon file. Default build/attend_native.node in the package. */
   path?: string;
@@ -135,6 +178,8 @@ const REQUIRED = [
   'logSoftmaxBackward',
   'layerNormForward',
   'layerNormBackward',
+  'attentionForward',
+  'attentionBackward',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -194,7 +239,14 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
       referenceKernels.gemm(out, a, bm, batch, m, n, k, transA, transB, strideA, strideB, accumulate);
     }
   };
-  return { name: `native-${isa}-${threads}t`, isa, threads, gemm, ...rowwise(addon, code, threads) };
+  return {
+    name: `native-${isa}-${threads}t`,
+    isa,
+    threads,
+    gemm,
+    ...rowwise(addon, code, threads),
+    ...attention(addon, code, threads, minWork),
+  };
 }
 
 function isF32(x: FloatArray): x is Float32Array {
@@ -271,10 +323,42 @@ function rowwise(addon: NativeAddon, isa: number, threads: number): RowKernels {
   };
 }
 
+/** Fused attention (native/attention.cc) on float32; float64 (gradient checks) goes to the reference. */
+function attention(
+  addon: NativeAddon,
+  isa: number,
+  threads: number,
+  minWork: number,
+): Pick<Kernels, 'attentionForward' | 'attentionBackward'> {
+  const sizes = (s: FlashShape) =>
+    [s.G, s.n, s.m, s.d, s.dv, s.headsPerBatch, s.scale, s.causalOffset, isa, threads, minWork] as const;
+  return {
+    attentionForward: (out, lse, q, k, v, keyPadding, s) =>
+      isF32(out) && isF32(lse) && isF32(q) && isF32(k) && isF32(v)
+        ? addon.attentionForward(out, lse, q, k, v, keyPadding, ...sizes(s))
+        : referenceKernels.attentionForward(out, lse, q, k, v, keyPadding, s),
+    attentionBackward: (dq, dk, dv, dout, q, k, v, out, lse, keyPadding, s) =>
+      allF32(dq, dk, dv, dout, q, k, v, out, lse)
+        ? addon.attentionBackward(
+            dq as Float32Array,
+            dk as Float32Array,
+            dv as Float32Array,
+            dout as Float32Array,
+            q as Float32Array,
+            k as Float32Array,
+            v as Float32Array,
+            out as Float32Array,
+            lse as Float32Array,
+            keyPadding,
+            ...sizes(s),
+          )
+        : referenceKernels.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, keyPadding, s),
+  };
+}
+
 /**
  * Installs the fastest kernels Node has (what the CLI does): the native ones where they load,
- * layered over the threaded WebAssembly ones (which keep fused attention and whatever else the
- * addon lacks), else the threaded WebAssembly alone. Both pools sleep while the other runs: calls
+ * layered over the threaded WebAssembly ones (which keep whatever the addon lacks), else the threaded WebAssembly alone. Both pools sleep while the other runs: calls
  * are synchronous, so the cores are never oversubscribed. Returns the installed backend's name, or
  * null when nothing could be installed (the registry's default stays).
  */
