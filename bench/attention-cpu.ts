@@ -5,7 +5,9 @@
  *   node --import tsx bench/attention-cpu.ts [--T 64,256,1024] [--reps 3]
  *
  * B 8, 8 heads, d 64, float32, no mask (the cases of `npm run bench`). attend: the WebAssembly
- * backend on the main thread, fused (`scaledDotProductAttention`) and composed; ONNX Runtime
+ * backend on the main thread, fused (`scaledDotProductAttention`) and composed, and the native
+ * addon's fused attention on one thread (over the same WebAssembly kernels, as installNodeKernels
+ * layers them; skipped with a note when the addon is not built); ONNX Runtime
  * (bench/peers/onnx.ts's graph, one intra-op thread, forward only); PyTorch with OpenBLAS on one
  * thread (OMP and OpenBLAS), the explicit formula. Each figure is the least CPU time (user + system,
  * process.cpuUsage / time.process_time) of `reps` runs after a warm-up.
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as F from '../src/index.js';
 import { setKernels } from '../src/kernels/registry.js';
 import { createWasmKernels } from '../src/kernels/wasm/index.js';
+import { createNativeKernels, nativeUnavailableReason } from '../src/node/native.js';
 import { composedAttention } from './attend-cases.js';
 import { ensureOnnx, openblasDir } from './peers.js';
 import { attentionModel } from './peers/onnx.js';
@@ -92,6 +95,8 @@ async function main(): Promise<void> {
   const wasm = createWasmKernels();
   if (!wasm) throw new Error('this engine has no WebAssembly SIMD');
   setKernels(wasm);
+  const nativeKernels = createNativeKernels({ threads: 1 });
+  const native = nativeKernels ? { ...wasm, ...nativeKernels, name: nativeKernels.name } : null;
   const onnxFailure = ensureOnnx(console.log);
   const ort = onnxFailure
     ? null
@@ -115,6 +120,13 @@ async function main(): Promise<void> {
       `fused fwd+bwd ${(await cpuMs(backward(fused), reps)).toFixed(0)}`,
       `composed fwd+bwd ${(await cpuMs(backward(composed), reps)).toFixed(0)}`,
     ];
+    if (native) {
+      setKernels(native);
+      const fwd = await cpuMs(() => F.noGrad(fused), reps);
+      const fwdBwd = await cpuMs(backward(fused), reps);
+      setKernels(wasm);
+      row.push(`attend ${native.name} fused fwd ${fwd.toFixed(0)}, fwd+bwd ${fwdBwd.toFixed(0)}`);
+    } else row.push(`attend native: ${nativeUnavailableReason()}`);
     if (ort) {
       const session = await ort.InferenceSession.create(attentionModel(8, 8, T, 64), {
         intraOpNumThreads: 1,
