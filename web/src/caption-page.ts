@@ -5,10 +5,9 @@
  * figures). Hover or click a word to see its map over the large image.
  */
 import { viz, type CaptionerSpec } from '../../src/index.js';
-import { lineChart } from './charts.js';
 import type { CaptionResult, ScenesJSON, SceneJSON } from './caption-model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { fetchJson, fetchRunFile, fetchRunJson, parseLog, say, scoreTable } from './run-log.js';
+import { drawTrainingCurves, fetchJson, fetchRunJson, say, scoreTable } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 /** The large view draws each scene pixel as SCALE × SCALE canvas pixels (boxes stay sharp). */
@@ -205,33 +204,12 @@ interface CaptionEval {
 }
 
 async function loadTraining() {
-  const log = await fetchRunFile('log.jsonl');
-  const loss = $('caption-loss-chart');
-  const dev = $('caption-dev-chart');
-  if (!log) {
-    say(loss, 'no log.jsonl in this run');
-    say(dev, 'no log.jsonl in this run');
-  } else {
-    const records = parseLog(await log.text());
-    const steps = records.filter((r) => r.type === 'step' && typeof r.loss === 'number');
-    const evals = records.filter((r) => r.type === 'eval' && typeof r.exactMatch === 'number');
-    if (steps.length)
-      loss.replaceChildren(
-        lineChart(
-          steps.map((r) => ({ x: r.step as number, y: r.loss as number })),
-          { xLabel: 'step', yLabel: 'loss' },
-        ),
-      );
-    else say(loss, 'no training steps logged yet');
-    if (evals.length)
-      dev.replaceChildren(
-        lineChart(
-          evals.map((r) => ({ x: r.step as number, y: r.exactMatch as number })),
-          { xLabel: 'step', yLabel: 'dev exact match', formatY: pct, yFromZero: true, color: '#c92a2a' },
-        ),
-      );
-    else say(dev, 'no dev evaluation logged yet');
-  }
+  await drawTrainingCurves($('caption-loss-chart'), $('caption-dev-chart'), {
+    value: (r) => r.exactMatch,
+    label: 'dev exact match',
+    fromZero: true,
+    none: 'no dev evaluation logged yet',
+  });
   const e = await fetchRunJson<CaptionEval>('eval-caption.json');
   const scores = $('caption-scores');
   const s = e?.scores;

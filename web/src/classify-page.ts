@@ -6,10 +6,9 @@
  */
 import { viz } from '../../src/index.js';
 import type { ClassifierSpec } from '../../src/cli/classify-model.js';
-import { lineChart } from './charts.js';
 import type { Classification } from './classify-model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { fetchRunFile, fetchRunJson, parseLog, say, scoreTable } from './run-log.js';
+import { drawTrainingCurves, fetchRunJson, say, scoreTable } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -146,33 +145,12 @@ interface SpamEval {
 }
 
 async function loadTraining() {
-  const log = await fetchRunFile('log.jsonl');
-  const loss = $('classify-loss-chart');
-  const dev = $('classify-dev-chart');
-  if (!log) {
-    say(loss, 'no log.jsonl in this run');
-    say(dev, 'no log.jsonl in this run');
-  } else {
-    const records = parseLog(await log.text());
-    const steps = records.filter((r) => r.type === 'step' && typeof r.loss === 'number');
-    const evals = records.filter((r) => r.type === 'eval' && typeof (r.metrics as { f1?: number })?.f1 === 'number');
-    if (steps.length)
-      loss.replaceChildren(
-        lineChart(
-          steps.map((r) => ({ x: r.step as number, y: r.loss as number })),
-          { xLabel: 'step', yLabel: 'loss' },
-        ),
-      );
-    else say(loss, 'no training steps logged yet');
-    if (evals.length)
-      dev.replaceChildren(
-        lineChart(
-          evals.map((r) => ({ x: r.step as number, y: (r.metrics as { f1: number }).f1 })),
-          { xLabel: 'step', yLabel: 'dev F1', formatY: pct, color: '#c92a2a' },
-        ),
-      );
-    else say(dev, 'no dev evaluation logged yet (one runs after each epoch)');
-  }
+  await drawTrainingCurves($('classify-loss-chart'), $('classify-dev-chart'), {
+    value: (r) => (r.metrics as { f1?: number } | undefined)?.f1,
+    label: 'dev F1',
+    fromZero: false,
+    none: 'no dev evaluation logged yet (one runs after each epoch)',
+  });
   const e = await fetchRunJson<SpamEval>('eval.json');
   const scores = $('test-scores');
   if (!e || typeof e.accuracy !== 'number') return say(scores, 'no eval.json yet: it is written when training ends');

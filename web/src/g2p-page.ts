@@ -4,10 +4,10 @@
  * and eval.json. No framework: a handful of elements updated by hand.
  */
 import { viz, type ModelSpec } from '../../src/index.js';
-import { barChart, lineChart } from './charts.js';
+import { barChart } from './charts.js';
 import type { AttentionMaps, Pronunciation } from './model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { fetchRunFile, fetchRunJson, parseLog } from './run-log.js';
+import { drawTrainingCurves, fetchRunJson, say } from './run-log.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('word-form');
@@ -220,37 +220,12 @@ async function lengthScores() {
 }
 
 async function loadCharts() {
-  const say = (id: string, text: string) => {
-    const p = document.createElement('p');
-    p.className = 'muted';
-    p.textContent = text;
-    $(id).replaceChildren(p);
-  };
-  const log = await fetchRunFile('log.jsonl');
-  if (!log) {
-    say('loss-chart', 'no log.jsonl in this run');
-    say('dev-chart', 'no log.jsonl in this run');
-  } else {
-    const records = parseLog(await log.text());
-    const steps = records.filter((r) => r.type === 'step' && typeof r.loss === 'number');
-    const evals = records.filter((r) => r.type === 'eval' && typeof (r.metrics as { wer?: number })?.wer === 'number');
-    if (steps.length)
-      $('loss-chart').replaceChildren(
-        lineChart(
-          steps.map((r) => ({ x: r.step as number, y: r.loss as number })),
-          { xLabel: 'step', yLabel: 'loss' },
-        ),
-      );
-    else say('loss-chart', 'no training steps logged yet');
-    if (evals.length)
-      $('dev-chart').replaceChildren(
-        lineChart(
-          evals.map((r) => ({ x: r.step as number, y: (r.metrics as { wer: number }).wer })),
-          { xLabel: 'step', yLabel: 'dev WER', formatY: pct, yFromZero: true, color: '#c92a2a' },
-        ),
-      );
-    else say('dev-chart', 'no dev evaluation logged yet (one runs after each epoch)');
-  }
+  await drawTrainingCurves($('loss-chart'), $('dev-chart'), {
+    value: (r) => (r.metrics as { wer?: number } | undefined)?.wer,
+    label: 'dev WER',
+    fromZero: true,
+    none: 'no dev evaluation logged yet (one runs after each epoch)',
+  });
   const { byLength, source } = await lengthScores();
   if (source) $('length-caption').textContent = `test WER by word length (${source})`;
   if (byLength?.length)
@@ -260,5 +235,5 @@ async function loadCharts() {
         { xLabel: 'letters in the word', yLabel: 'WER', formatY: pct },
       ),
     );
-  else say('length-chart', 'no eval.json (nor report.json) yet: run `attend eval RUN` to score the run');
+  else say($('length-chart'), 'no eval.json (nor report.json) yet: run `attend eval RUN` to score the run');
 }

@@ -1,4 +1,5 @@
 /** Reading a run's log.jsonl and its score files on the page. */
+import { lineChart } from './charts.js';
 
 /** log.jsonl: one JSON record a line; a torn last line (training still writing) is skipped. */
 export function parseLog(text: string): Record<string, unknown>[] {
@@ -39,6 +40,42 @@ export async function fetchRunJson<T>(name: string): Promise<T | null> {
 export async function fetchJson<T>(path: string): Promise<T | null> {
   const r = await fetch(path);
   return r.ok ? ((await r.json()) as T) : null;
+}
+
+/** The dev metric a page draws from the eval records of log.jsonl. */
+export interface DevCurve {
+  /** The metric of one eval record, or undefined when the record lacks it. */
+  value: (record: Record<string, unknown>) => unknown;
+  label: string;
+  /** Start the y axis at 0 (else at the lowest value). */
+  fromZero: boolean;
+  /** Said when the log has no eval record yet. */
+  none: string;
+}
+
+/** The training loss and one dev metric from the run's log.jsonl (or a note where there is nothing to draw). */
+export async function drawTrainingCurves(loss: HTMLElement, dev: HTMLElement, curve: DevCurve): Promise<void> {
+  const log = await fetchRunFile('log.jsonl');
+  if (!log) {
+    say(loss, 'no log.jsonl in this run');
+    say(dev, 'no log.jsonl in this run');
+    return;
+  }
+  const records = parseLog(await log.text());
+  const steps = records.filter((r) => r.type === 'step' && typeof r.loss === 'number');
+  const evals = records.filter((r) => r.type === 'eval' && typeof curve.value(r) === 'number');
+  if (steps.length)
+    loss.replaceChildren(lineChart(steps.map((r) => ({ x: r.step as number, y: r.loss as number })), { xLabel: 'step', yLabel: 'loss' })); // prettier-ignore
+  else say(loss, 'no training steps logged yet');
+  const pct = (y: number) => `${(100 * y).toFixed(1)} %`;
+  if (evals.length)
+    dev.replaceChildren(
+      lineChart(
+        evals.map((r) => ({ x: r.step as number, y: curve.value(r) as number })),
+        { xLabel: 'step', yLabel: curve.label, formatY: pct, yFromZero: curve.fromZero, color: '#c92a2a' },
+      ),
+    );
+  else say(dev, curve.none);
 }
 
 /** A muted sentence in place of a chart. */
