@@ -104,7 +104,7 @@ export async function attendBackends(
     log('attend wasm: not available yet (no createWasmKernels in src/kernels/wasm)');
   }
 
-  let threaded: Loaded | null = null; // the native column borrows its fused attention
+  let threaded: Loaded | null = null; // the native column borrows whatever the addon lacks
   const threadMod = await findModule(THREAD_MODULES, 'createThreadedWasmKernels');
   if (threadMod) {
     const create = threadMod.createThreadedWasmKernels as Fn;
@@ -138,7 +138,7 @@ export async function attendBackends(
   } else {
     log('attend wasm threads: not available yet (no createThreadedWasmKernels in src/node/threads.ts)');
   }
-  // what the CLI trains with in Node (installNodeKernels): the addon's GEMM and row kernels, the rest from WebAssembly
+  // what the CLI trains with in Node (installNodeKernels): the addon's GEMM, row and fused attention kernels, the rest from WebAssembly
   const native = createNativeKernels({ threads });
   if (native) {
     const name = threaded ? `${native.name}+${threaded.name}` : native.name;
