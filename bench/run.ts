@@ -413,6 +413,11 @@ async function main(): Promise<void> {
   console.log(`wrote ${path}`);
 }
 
+// Hold the event loop open until main() settles. Under tsx, import() is served by loader hooks
+// on another thread, which do not keep the loop alive: when nothing else did (the G2P group's
+// import of the CMUdict package after the other groups had closed their worker pools), Node
+// exited with status 0 in the middle of the run, silently, without writing docs/benchmarks.md.
+setInterval(() => {}, 1 << 30); // process.exit below ends it
 main().then(
   () => process.exit(0),
   (e: unknown) => {
