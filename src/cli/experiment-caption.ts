@@ -57,7 +57,7 @@ export interface CaptionExperimentRow {
 
 /**
  * K gradients of the batch at step 0 of the run's training stream, at the run's weights, in
- * training mode; sample k reseeds the model's generator with k (dropout, hard samples).
+ * training mode; sample k reseeds the model's generator with seed k + 1 (dropout, hard samples).
  */
 export function captionGradientStats(
   runDir: string,
