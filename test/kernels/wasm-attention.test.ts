@@ -3,38 +3,16 @@
 // thread and on two, with guard regions after every output.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { referenceKernels as ref } from '../../src/kernels/reference/index.js';
 import type { FlashShape } from '../../src/kernels/types.js';
 import { type AttentionExports, singleThreadAttention, wasmAttention } from '../../src/kernels/wasm/attention.js';
 import * as attentionWasm from '../../src/kernels/wasm/attention.generated.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Arena, instantiate } from '../../src/kernels/wasm/loader.js';
 import { closeThreads, createThreadedWasmKernels, threadPoolStats, threadsReady } from '../../src/node/threads.js';
-import { type Backend, assertClose, guarded, randomF32, rng } from './kernel-checks.js';
+import { type FlashCase, checkFlashCase, checkFullyMaskedFlash } from './flash-checks.js';
+import { type Backend, randomF32, rng } from './kernel-checks.js';
 
-/**
- * float32 against float64 on inputs in [−2, 2): measured worst errors (up to 1024 keys, d 64) are
- * 5e-7 relative for the output, 1.4e-7 for lse, and 5.3e-7 of the largest gradient for dq, dk, dv.
- * The tolerances leave a margin of about 8×, far below any real error (a wrong mask or a missed
- * rescale moves values by 1e-2 or more).
- */
-const TOL_FORWARD = 4e-6;
-const TOL_GRAD = 4e-6;
-
-interface Case {
-  name: string;
-  B: number;
-  h: number;
-  n: number;
-  m: number;
-  d: number;
-  dv: number;
-  causalOffset: number;
-  /** Which keys of batch b are padding. */
-  padding?: (b: number, j: number) => boolean;
-}
-
-const cases: Case[] = [
+const cases: FlashCase[] = [
   { name: 'no mask, d 4, odd n and m', B: 3, h: 1, n: 5, m: 7, d: 4, dv: 4, causalOffset: -1 },
   {
     name: 'key padding, heads, m past one key tile (130), d 8',
@@ -84,78 +62,12 @@ const cases: Case[] = [
   { name: 'one query, one key', B: 1, h: 1, n: 1, m: 1, d: 4, dv: 4, causalOffset: -1 },
 ];
 
-function shapeOf(c: Case): FlashShape {
-  return {
-    G: c.B * c.h,
-    n: c.n,
-    m: c.m,
-    d: c.d,
-    dv: c.dv,
-    headsPerBatch: c.h,
-    scale: 1 / Math.sqrt(c.d),
-    causalOffset: c.causalOffset,
-  };
-}
-
-function checkCase(backend: Backend, c: Case, seed: number): void {
-  const s = shapeOf(c);
-  const { G, n, m, d, dv } = s;
-  const random = rng(seed);
-  const q = randomF32(random, G * n * d, 2);
-  const k = randomF32(random, G * m * d, 2);
-  const v = randomF32(random, G * m * dv, 2);
-  const dout = randomF32(random, G * n * dv, 2);
-  const pad = c.padding
-    ? Uint8Array.from({ length: c.B * m }, (_, i) => (c.padding!(Math.floor(i / m), i % m) ? 1 : 0))
-    : null;
-  const f64 = (x: Float32Array) => Float64Array.from(x);
-
-  const wantOut = new Float64Array(G * n * dv);
-  const wantLse = new Float64Array(G * n);
-  ref.attentionForward(wantOut, wantLse, f64(q), f64(k), f64(v), pad, s);
-  const out = guarded(G * n * dv);
-  const lse = guarded(G * n);
-  backend.attentionForward!(out.out, lse.out, q, k, v, pad, s);
-  assert.ok(out.intact() && lse.intact(), `${c.name}: forward wrote outside out or lse`);
-  assertClose(out.out, wantOut, G * n * dv, TOL_FORWARD, `${c.name}: out`);
-  assertClose(lse.out, wantLse, G * n, TOL_FORWARD, `${c.name}: lse`);
-
-  // the backward from the reference's float64 forward rounded to float32, so both see the same O and lse
-  const o32 = Float32Array.from(wantOut);
-  const lse32 = Float32Array.from(wantLse);
-  const want = [new Float64Array(G * n * d), new Float64Array(G * m * d), new Float64Array(G * m * dv)];
-  ref.attentionBackward(want[0], want[1], want[2], f64(dout), f64(q), f64(k), f64(v), f64(o32), f64(lse32), pad, s);
-  // prefilled with garbage: the kernel must overwrite, not accumulate
-  const got = [G * n * d, G * m * d, G * m * dv].map((len) => guarded(len, new Float32Array(len).fill(7)));
-  backend.attentionBackward!(got[0].out, got[1].out, got[2].out, dout, q, k, v, o32, lse32, pad, s);
-  ['dq', 'dk', 'dv'].forEach((name, i) => {
-    assert.ok(got[i].intact(), `${c.name}: backward wrote outside ${name}`);
-    // gradients are sums of many terms of either sign: measured against the array's largest value
-    const top = want[i].reduce((a, x) => Math.max(a, Math.abs(x)), 0);
-    const scale = new Float64Array(want[i].length).fill(1 + top);
-    assertClose(got[i].out, want[i], want[i].length, TOL_GRAD, `${c.name}: ${name}`, scale);
-  });
-}
-
 function checkAttention(label: string, get: () => Backend): void {
   cases.forEach((c, i) => {
-    test(`${label} fused attention matches the reference: ${c.name}`, () => checkCase(get(), c, 100 + i));
+    test(`${label} fused attention matches the reference: ${c.name}`, () => checkFlashCase(get(), c, 100 + i));
   });
-  test(`${label} fused attention: a fully masked row is exactly zero (output and every gradient), lse −∞`, () => {
-    const s: FlashShape = { G: 1, n: 3, m: 5, d: 4, dv: 4, headsPerBatch: 1, scale: 0.5, causalOffset: -1 };
-    const random = rng(5);
-    const [q, k, v, dout] = [12, 20, 20, 12].map((len) => randomF32(random, len));
-    const pad = new Uint8Array(5).fill(1);
-    const out = new Float32Array(12).fill(NaN);
-    const lse = new Float32Array(3);
-    const b = get();
-    b.attentionForward!(out, lse, q, k, v, pad, s);
-    assert.deepEqual(Array.from(out), new Array(12).fill(0));
-    assert.deepEqual(Array.from(lse), [-Infinity, -Infinity, -Infinity]);
-    const grads = [12, 20, 20].map((len) => new Float32Array(len).fill(NaN));
-    b.attentionBackward!(grads[0], grads[1], grads[2], dout, q, k, v, out, lse, pad, s);
-    for (const g of grads) assert.ok(g.every((x) => x === 0));
-  });
+  test(`${label} fused attention: a fully masked row is exactly zero (output and every gradient), lse −∞`, () =>
+    checkFullyMaskedFlash(get(), label));
 }
 
 // smallFallback off: every case, even one query and one key, goes through WebAssembly
@@ -172,7 +84,7 @@ test('the two-thread backend hands attention rows and groups to the worker', asy
   const backend = (threaded ??= createThreadedWasmKernels({ threads: 2, smallFallback: false, minParallelWork: 0 })!);
   await threadsReady();
   const before = threadPoolStats().workerJobs;
-  checkCase(backend, cases[1], 7); // G = 4: groups split two and two
+  checkFlashCase(backend, cases[1], 7); // G = 4: groups split two and two
   assert.ok(threadPoolStats().workerJobs >= before + 2, 'forward and backward each gave the worker a part');
 });
 
