@@ -85,9 +85,10 @@ export function attentionBackward(
   s: FlashShape,
 ): void {
   const { G, n, m, d, dv, scale } = s;
-  dq.fill(0);
-  dk.fill(0);
-  dvOut.fill(0);
+  // only the declared extents: an output array may be longer, and what lies past it is not ours
+  dq.fill(0, 0, G * n * d);
+  dk.fill(0, 0, G * m * d);
+  dvOut.fill(0, 0, G * m * dv);
   for (let g = 0; g < G; g++) {
     const pad = keyPadding ? Math.floor(g / s.headsPerBatch) * m : -1;
     for (let i = 0; i < n; i++) {
