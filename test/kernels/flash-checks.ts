@@ -29,6 +29,73 @@ export interface FlashCase {
   padding?: (b: number, j: number) => boolean;
 }
 
+/** Shapes and masks every fused attention backend is checked on: odd sizes, one and several key and
+ * query blocks (tiles), every mask kind, fully masked rows, no keys at all. */
+export const FLASH_CASES: FlashCase[] = [
+  { name: 'no mask, d 4, odd n and m', B: 3, h: 1, n: 5, m: 7, d: 4, dv: 4, causalOffset: -1 },
+  { name: 'no mask, odd sizes n 17, m 33, d 17, dv 33', B: 1, h: 2, n: 17, m: 33, d: 17, dv: 33, causalOffset: -1 },
+  { name: 'causal, n = m = d = 65, dv 1', B: 1, h: 1, n: 65, m: 65, d: 65, dv: 1, causalOffset: 0 },
+  { name: 'three queries, one key, d 1, dv 3', B: 2, h: 1, n: 3, m: 1, d: 1, dv: 3, causalOffset: -1 },
+  {
+    name: 'key padding, heads, m past one key block (130), d 8',
+    B: 2,
+    h: 2,
+    n: 13,
+    m: 130,
+    d: 8,
+    dv: 8,
+    causalOffset: -1,
+    padding: (b, j) => (b === 0 ? j % 3 === 1 : j >= 100),
+  },
+  {
+    name: 'causal with a cache offset and padding, odd d 5 and dv 3',
+    B: 2,
+    h: 1,
+    n: 3,
+    m: 11,
+    d: 5,
+    dv: 3,
+    causalOffset: 6,
+    padding: (b, j) => j === b + 2,
+  },
+  {
+    name: 'three key blocks, dv ≠ d, causal offset 250, random padding',
+    B: 1,
+    h: 2,
+    n: 9,
+    m: 300,
+    d: 64,
+    dv: 32,
+    causalOffset: 250,
+    padding: (b, j) => (j * 7919) % 5 === 0,
+  },
+  {
+    name: 'three query blocks of one group (n 200), causal and padding, d 64',
+    B: 1,
+    h: 1,
+    n: 200,
+    m: 150,
+    d: 64,
+    dv: 64,
+    causalOffset: 0,
+    padding: (b, j) => j % 11 === 3,
+  },
+  {
+    name: 'fully masked rows: batch 1 all padding; causal row 0 sees only padded key 0',
+    B: 2,
+    h: 2,
+    n: 6,
+    m: 6,
+    d: 8,
+    dv: 4,
+    causalOffset: 0,
+    padding: (b, j) => b === 1 || j === 0,
+  },
+  { name: 'causal, d 64', B: 2, h: 1, n: 37, m: 37, d: 64, dv: 64, causalOffset: 0 },
+  { name: 'one query, one key', B: 1, h: 1, n: 1, m: 1, d: 4, dv: 4, causalOffset: -1 },
+  { name: 'no keys at all (m 0): zero output, lse −∞', B: 2, h: 1, n: 3, m: 0, d: 4, dv: 5, causalOffset: -1 },
+];
+
 export function flashShapeOf(c: FlashCase): FlashShape {
   return {
     G: c.B * c.h,

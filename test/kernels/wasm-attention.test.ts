@@ -9,61 +9,11 @@ import * as attentionWasm from '../../src/kernels/wasm/attention.generated.js';
 import { createWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Arena, instantiate } from '../../src/kernels/wasm/loader.js';
 import { closeThreads, createThreadedWasmKernels, threadPoolStats, threadsReady } from '../../src/node/threads.js';
-import { type FlashCase, checkFlashCase, checkFullyMaskedFlash } from './flash-checks.js';
+import { FLASH_CASES, checkFlashCase, checkFullyMaskedFlash } from './flash-checks.js';
 import { type Backend, randomF32, rng } from './kernel-checks.js';
 
-const cases: FlashCase[] = [
-  { name: 'no mask, d 4, odd n and m', B: 3, h: 1, n: 5, m: 7, d: 4, dv: 4, causalOffset: -1 },
-  {
-    name: 'key padding, heads, m past one key tile (130), d 8',
-    B: 2,
-    h: 2,
-    n: 13,
-    m: 130,
-    d: 8,
-    dv: 8,
-    causalOffset: -1,
-    padding: (b, j) => (b === 0 ? j % 3 === 1 : j >= 100),
-  },
-  { name: 'causal, d 64', B: 2, h: 1, n: 37, m: 37, d: 64, dv: 64, causalOffset: 0 },
-  {
-    name: 'causal with a cache offset and padding, odd d 5 and dv 3',
-    B: 2,
-    h: 1,
-    n: 3,
-    m: 11,
-    d: 5,
-    dv: 3,
-    causalOffset: 6,
-    padding: (b, j) => j === b + 2,
-  },
-  {
-    name: 'three key tiles, dv ≠ d, causal offset 250, random padding',
-    B: 1,
-    h: 2,
-    n: 9,
-    m: 300,
-    d: 64,
-    dv: 32,
-    causalOffset: 250,
-    padding: (b, j) => (j * 7919) % 5 === 0,
-  },
-  {
-    name: 'fully masked rows: batch 1 all padding; causal row 0 sees only padded key 0',
-    B: 2,
-    h: 2,
-    n: 6,
-    m: 6,
-    d: 8,
-    dv: 4,
-    causalOffset: 0,
-    padding: (b, j) => b === 1 || j === 0,
-  },
-  { name: 'one query, one key', B: 1, h: 1, n: 1, m: 1, d: 4, dv: 4, causalOffset: -1 },
-];
-
 function checkAttention(label: string, get: () => Backend): void {
-  cases.forEach((c, i) => {
+  FLASH_CASES.forEach((c, i) => {
     test(`${label} fused attention matches the reference: ${c.name}`, () => checkFlashCase(get(), c, 100 + i));
   });
   test(`${label} fused attention: a fully masked row is exactly zero (output and every gradient), lse −∞`, () =>
@@ -84,7 +34,11 @@ test('the two-thread backend hands attention rows and groups to the worker', asy
   const backend = (threaded ??= createThreadedWasmKernels({ threads: 2, smallFallback: false, minParallelWork: 0 })!);
   await threadsReady();
   const before = threadPoolStats().workerJobs;
-  checkFlashCase(backend, cases[1], 7); // G = 4: groups split two and two
+  checkFlashCase(
+    backend,
+    FLASH_CASES.find((c) => c.name.startsWith('key padding, heads'))!,
+    7,
+  ); // G = 4: groups split two and two
   assert.ok(threadPoolStats().workerJobs >= before + 2, 'forward and backward each gave the worker a part');
 });
 
