@@ -19,7 +19,7 @@ import { g2pSplit } from '../src/cli/g2p.js';
 import { BatchIterator, type Batch } from '../src/data/batching.js';
 import { Vocab } from '../src/data/vocab.js';
 import { kernels } from '../src/kernels/registry.js';
-import { type ModelSize, createModel, defaultSpec } from '../src/models/seq2seq/factory.js';
+import { type ModelSize, type ModelSpec, createModel, defaultSpec } from '../src/models/seq2seq/factory.js';
 import { saveSafetensors } from '../src/node/safetensors.js';
 import { installNodeKernels } from '../src/node/native.js';
 import { closeThreads } from '../src/node/threads.js';
@@ -117,43 +117,8 @@ export async function g2pBench(o: G2PBenchOptions): Promise<G2PBenchResult> {
       evalLoss,
     };
 
-    if (o.torch === false)
-      return {
-        model: `transformer ${o.size}`,
-        parameters,
-        batchSize: o.batchSize,
-        steps: o.steps,
-        tokens,
-        attend,
-        torch: { error: 'not run (--no-peers)' },
-      };
-    const env: NodeJS.ProcessEnv = { ...process.env, ...TORCH_ENV };
-    const blas = openblasDir();
-    if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-    const request = { dir, spec, steps: o.steps, warmup: WARMUP, lr: LR, labelSmoothing: SMOOTHING };
-    const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
-    const peer = fileURLToPath(new URL('./peers/torch_g2p.py', import.meta.url));
-    const r = spawnSync(python, [peer], { input: JSON.stringify(request), env, encoding: 'utf8', timeout: 600_000 });
-    let torch: G2PBenchResult['torch'];
-    if (r.status !== 0)
-      torch = { error: (r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 200) };
-    else {
-      const t = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-        ms: number;
-        evalLoss: number;
-        info: Record<string, unknown>;
-      };
-      torch = {
-        engine: 'PyTorch',
-        tokensPerSecond: tokens / (t.ms / 1000),
-        msPerStep: t.ms / o.steps,
-        evalLoss: t.evalLoss,
-        info: t.info,
-      };
-      const rel = Math.abs(t.evalLoss - evalLoss) / Math.abs(evalLoss);
-      if (!(rel < 1e-4))
-        torch = { error: `not the same model: first-batch loss ${t.evalLoss} in PyTorch, ${evalLoss} in attend` };
-    }
+    const torch =
+      o.torch === false ? { error: 'not run (--no-peers)' } : torchThroughput(dir, spec, o, tokens, evalLoss);
     return {
       model: `transformer ${o.size}`,
       parameters,
@@ -166,6 +131,40 @@ export async function g2pBench(o: G2PBenchOptions): Promise<G2PBenchResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The identical model in PyTorch (peers/torch_g2p.py) on the batches and initial weights saved in dir. */
+function torchThroughput(
+  dir: string,
+  spec: ModelSpec,
+  o: G2PBenchOptions,
+  tokens: number,
+  evalLoss: number,
+): G2PBenchResult['torch'] {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TORCH_ENV };
+  const blas = openblasDir();
+  if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const request = { dir, spec, steps: o.steps, warmup: WARMUP, lr: LR, labelSmoothing: SMOOTHING };
+  const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  const peer = fileURLToPath(new URL('./peers/torch_g2p.py', import.meta.url));
+  const r = spawnSync(python, [peer], { input: JSON.stringify(request), env, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0)
+    return { error: (r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'failed').slice(0, 200) };
+  const t = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    ms: number;
+    evalLoss: number;
+    info: Record<string, unknown>;
+  };
+  const rel = Math.abs(t.evalLoss - evalLoss) / Math.abs(evalLoss);
+  if (!(rel < 1e-4))
+    return { error: `not the same model: first-batch loss ${t.evalLoss} in PyTorch, ${evalLoss} in attend` };
+  return {
+    engine: 'PyTorch',
+    tokensPerSecond: tokens / (t.ms / 1000),
+    msPerStep: t.ms / o.steps,
+    evalLoss: t.evalLoss,
+    info: t.info,
+  };
 }
 
 export function formatG2PBench(r: G2PBenchResult): string {
