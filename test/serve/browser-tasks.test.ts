@@ -6,41 +6,29 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Page } from 'playwright-core';
 import { predictCaptions } from '../../src/index.js';
 import { classifyMessage } from '../../src/cli/classify.js';
 import { evalCaption, openCaptionRun, testScenes } from '../../src/cli/caption-run.js';
 import { serveRun } from '../../src/cli/serve.js';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+import { type TestBrowser, openTestBrowser } from './chromium.js';
 import { makeTinyCaptionRun, makeTinyClassifyRun, writeTinyFashionMnist } from './tiny-task-runs.js';
 
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let webRoot: string;
+let problems: string[];
 const scratch: string[] = [];
-const problems: string[] = [];
 
 before(async () => {
-  const executablePath = chromiumPath();
-  webRoot = mkdtempSync(join(tmpdir(), 'attend-serve-web-'));
-  const profile = mkdtempSync(join(tmpdir(), 'attend-serve-profile-'));
-  scratch.push(webRoot, profile);
-  await build({ configFile: 'web/vite.config.ts', logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
-  context = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true });
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.setViewportSize({ width: 1100, height: 900 });
-  // any script error or CSP violation (printed to the console) fails the test
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
+  browser = await openTestBrowser();
+  ({ page, webRoot, problems } = browser);
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 

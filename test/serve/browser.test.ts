@@ -6,32 +6,28 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { predictSequences } from '../../src/index.js';
 import { openRun } from '../../src/cli/run-dir.js';
 import { startServer, type RunningServer } from '../../src/cli/serve-server.js';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
+import { type TestBrowser, openTestBrowser } from './chromium.js';
 import { makeTinyRun } from './tiny-run.js';
 
 let server: RunningServer;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let runDir: string;
 let webRoot: string;
+let problems: string[];
 const scratch: string[] = [];
-const problems: string[] = [];
 
 before(async () => {
-  const executablePath = chromiumPath();
-  webRoot = mkdtempSync(join(tmpdir(), 'attend-serve-web-'));
-  const profile = mkdtempSync(join(tmpdir(), 'attend-serve-profile-'));
+  browser = await openTestBrowser();
+  ({ page, webRoot, problems } = browser);
   runDir = makeTinyRun('transformer', 60);
-  scratch.push(webRoot, profile, runDir);
-  await build({ configFile: 'web/vite.config.ts', logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } });
+  scratch.push(runDir);
   server = await startServer({
     runDir,
     weights: join(runDir, 'best.safetensors'),
@@ -39,18 +35,11 @@ before(async () => {
     host: '127.0.0.1',
     port: 0,
   });
-  context = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true });
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.setViewportSize({ width: 1100, height: 900 });
-  // any script error or CSP violation (printed to the console) fails the test
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
   await page.goto(server.url);
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
