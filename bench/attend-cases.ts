@@ -57,7 +57,7 @@ function blockCase(b: NonNullable<CaseSpec['block']>, gen: Generator): Runnable 
     run: () => {
       opt.zeroGrad();
       const loss = F.mse(layer.forward(x), target);
-      loss.backward();
+      loss.backward(undefined, { releaseActivations: true }); // a training step: PyTorch frees them too
       opt.step();
       return loss;
     },

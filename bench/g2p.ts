@@ -106,7 +106,7 @@ export async function g2pBench(o: G2PBenchOptions): Promise<G2PBenchResult> {
     const ms = trainSteps((b) => {
       optimizer.zeroGrad();
       const { logits } = model.forward(b.src, b.srcPad, b.tgtIn); // [B, T, V]
-      seq2seqLoss(logits, b.tgtOut, SMOOTHING).backward();
+      seq2seqLoss(logits, b.tgtOut, SMOOTHING).backward(undefined, { releaseActivations: true });
       clipGradNorm(optimizer.params, 1);
       optimizer.step();
     }, batches);

@@ -25,5 +25,7 @@ if (files.length === 0) {
 }
 const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
+  // recycled tensor storage is filled with NaN (src/tensor/pool.ts): a use after release fails loudly
+  env: { ...process.env, ATTEND_POOL_POISON: '1' },
 });
 process.exit(r.status ?? 1);

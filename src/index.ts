@@ -7,6 +7,8 @@ export { Tensor } from './tensor/tensor.js';
 export type { Scalar, TensorLike, NestedArray } from './tensor/tensor.js';
 export type { DType } from './tensor/dtype.js';
 export { noGrad, isGradEnabled } from './tensor/autograd.js';
+export type { BackwardOptions } from './tensor/autograd.js';
+export { poolStats, setPoolCapacity } from './tensor/pool.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export type { GeneratorState } from './tensor/random.js';
 export * from './ops/index.js';

@@ -222,7 +222,7 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
     const out = model.forward(sceneImages(scenes), null, tgtIn); // logits [B, T, V]
     const l = captionLoss(out, tgtOut, { doublyStochastic: o.lambda, reinforce });
     optimizer.zeroGrad();
-    l.loss.backward();
+    l.loss.backward(undefined, { releaseActivations: true }); // only the loss is read after this
     const gradNorm = o.clip > 0 ? clipGradNorm(optimizer.params, o.clip) : NaN;
     optimizer.step();
     state.step++;

@@ -154,7 +154,7 @@ export function speedExperiment(o: SpeedOptions): SpeedResult {
       const ms = timeMedian(
         () => {
           const { logits } = model.forward(batch.src, batch.srcPad, batch.tgtIn); // [B, L + 1, V]
-          seq2seqLoss(logits, batch.tgtOut).backward();
+          seq2seqLoss(logits, batch.tgtOut).backward(undefined, { releaseActivations: true });
           optimizer.step();
           optimizer.zeroGrad();
         },

@@ -1,4 +1,5 @@
 import type { TypedArray } from './dtype.js';
+import { recordAllocations, recycle } from './pool.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -84,12 +85,43 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+export interface BackwardOptions {
+  /** Keep the graph for another backward through it (as PyTorch's retain_graph). */
+  retainGraph?: boolean;
+  /**
+   * The caller holds none of the graph's intermediate tensors (a training step that reads only
+   * the loss): their storage goes back to the pool too. Using one afterwards reads garbage.
+   */
+  releaseActivations?: boolean;
+}
+
 /**
  * Accumulate d(root)/d(leaf) into every leaf's `.grad`. The graph's closures (and the
  * tensors they hold) are released afterwards unless `retainGraph`.
+ *
+ * Every array the pass allocates is dead when it ends, but the leaves' new `.grad`: the other
+ * gradients lived in the pass's own map, the temporaries in the closures. They go back to the
+ * pool (pool.ts) for the next step instead of waiting for the garbage collector. With
+ * `releaseActivations`, so do the outputs of the graph's ops; never a leaf's storage (a view op
+ * shares its input's, so a parameter's view is not dead with the graph), nor the root's.
  */
-export function runBackward(root: Tensor, grad: Tensor, retainGraph = false): void {
-  noGrad(() => backwardPass(root, grad, retainGraph));
+export function runBackward(root: Tensor, grad: Tensor, options: BackwardOptions = {}): void {
+  const retainGraph = options.retainGraph ?? false;
+  if (retainGraph && options.releaseActivations)
+    throw new Error('backward: releaseActivations frees the graph that retainGraph keeps; pass one or the other');
+  const { result: order, allocated: dead } = recordAllocations(() =>
+    noGrad(() => backwardPass(root, grad, retainGraph)),
+  );
+  const storage = (t: Tensor) => t.data.buffer as ArrayBuffer;
+  if (options.releaseActivations) for (const t of order) if (t.gradFn) dead.add(storage(t));
+  for (const t of order) {
+    if (t.gradFn) continue;
+    dead.delete(storage(t));
+    if (t.grad) dead.delete(storage(t.grad));
+  }
+  dead.delete(storage(root));
+  dead.delete(storage(grad));
+  recycle(dead);
 }
 
 /**
@@ -109,7 +141,8 @@ function accumulate(prev: Tensor, g: Tensor, owned: Set<Tensor>): Tensor {
   return prev;
 }
 
-function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
+/** Returns the graph's tensors, inputs first. */
+function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): Tensor[] {
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
   const owned = new Set<Tensor>();
@@ -146,6 +179,7 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): void {
     }
     release(fn, retainGraph);
   }
+  return order;
 }
 
 function release(fn: GradFn, retainGraph: boolean): void {

@@ -1,5 +1,5 @@
 import * as ops from '../ops/index.js';
-import { type GradFn, isGradEnabled, runBackward } from './autograd.js';
+import { type BackwardOptions, type GradFn, isGradEnabled, runBackward } from './autograd.js';
 import { type DType, type TypedArray, dtypeOf, isFloat } from './dtype.js';
 import { formatTensor } from './format.js';
 import { type Shape, fmt, sizeOf } from './shape.js';
@@ -90,8 +90,11 @@ export class Tensor {
     return build(0, 0, data.length === 0 ? sizeOf(shape.map((d) => d || 1)) : data.length);
   }
 
-  /** Backpropagate from this tensor. A non-scalar needs `grad` of its shape (as in PyTorch). */
-  backward(grad?: Tensor | TypedArray | number[], options: { retainGraph?: boolean } = {}): void {
+  /**
+   * Backpropagate from this tensor. A non-scalar needs `grad` of its shape (as in PyTorch).
+   * `releaseActivations` (a training step): see `BackwardOptions`.
+   */
+  backward(grad?: Tensor | TypedArray | number[], options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
       throw new Error(
         'backward: this tensor does not require grad (no input had requiresGrad, or it was made in noGrad)',
@@ -115,7 +118,7 @@ export class Tensor {
       }
       if (g.dtype !== this.dtype) g = ops.cast(g, this.dtype);
     }
-    runBackward(this, g, options.retainGraph ?? false);
+    runBackward(this, g, options);
   }
 
   /** A tensor sharing this one's data, cut from the graph. */

@@ -156,7 +156,7 @@ export function train(options: TrainerOptions, state: TrainState): TrainState {
       const { logits } = model.forward(batch.src, batch.srcPad, batch.tgtIn); // [B, T, V]
       const loss = seq2seqLoss(logits, batch.tgtOut, options.labelSmoothing ?? 0);
       optimizer.zeroGrad();
-      loss.backward();
+      loss.backward(undefined, { releaseActivations: true }); // only the loss is read after this
       const gradNorm = options.clipNorm ? clipGradNorm(optimizer.params, options.clipNorm) : NaN;
       optimizer.step();
       s.step++;
