@@ -10,7 +10,7 @@ import {
 } from '../kernels/reference/elementwise.js';
 import { stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
-import { type DType, allocate, isFloat, promote } from '../tensor/dtype.js';
+import { type DType, allocate, allocateUninit, isFloat, promote } from '../tensor/dtype.js';
 import { type Shape, broadcastShapes, broadcastStrides, fmt, sameShape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 
@@ -44,10 +44,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 function binaryForward(op: string, a: Tensor, b: Tensor, f: Arith | BinaryFn, dtype?: DType): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(
-    dtype ?? promote(a.dtype, b.dtype),
-    shape.reduce((x, y) => x * y, 1),
-  );
+  const size = shape.reduce((x, y) => x * y, 1);
+  const out = allocateUninit(dtype ?? promote(a.dtype, b.dtype), size); // `binary` writes every element
   // NOTE: mixed dtypes are read through the same loops; JS numbers carry either exactly.
   binary(out, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, f);
   return new Tensor(out, shape);

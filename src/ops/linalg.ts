@@ -1,6 +1,6 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, type TypedArray, allocate, isFloat } from '../tensor/dtype.js';
+import { type FloatArray, type TypedArray, allocate, allocateUninit, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumTo } from './elementwise.js';
@@ -36,7 +36,7 @@ function gemmRaw(op: string, a: Tensor, b: Tensor, transA: boolean, transB: bool
   const [ad, sa] = prep(a, batchA);
   const [bd, sb] = prep(b, batchB);
   // with `init` (out's starting values, e.g. a bias) the product is added to it
-  const out = init ?? (allocate(a.dtype, nb * m * n) as FloatArray);
+  const out = init ?? (allocateUninit(a.dtype, nb * m * n) as FloatArray); // the GEMM writes every element
   kernels().gemm(out, ad, bd, nb, m, n, ka, transA, transB, sa, sb, init !== undefined);
   return new Tensor(out, [...batch, m, n]);
 }

@@ -1,6 +1,6 @@
 import { stridedCopy, stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
-import { type TypedArray, allocate } from '../tensor/dtype.js';
+import { type TypedArray, allocate, allocateUninit } from '../tensor/dtype.js';
 import {
   type Shape,
   broadcastShapes,
@@ -77,7 +77,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (perm.every((p, i) => p === i)) return x;
   const xs = stridesOf(x.shape);
   const shape = perm.map((p) => x.shape[p]);
-  const out = allocate(x.dtype, x.size);
+  const out = allocateUninit(x.dtype, x.size); // the copy writes every element
   stridedCopy(
     out,
     x.data,

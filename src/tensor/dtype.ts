@@ -5,8 +5,8 @@ export type { FloatArray, TypedArray };
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
-/** Zeroed storage; from the pool of recycled arrays (pool.ts) when it has one. */
-export { allocate } from './pool.js';
+/** Storage, zeroed or not; from the pool of recycled arrays (pool.ts) when it has one. */
+export { allocate, allocateUninit } from './pool.js';
 
 export function isFloat(dtype: DType): dtype is 'float32' | 'float64' {
   return dtype === 'float32' || dtype === 'float64';

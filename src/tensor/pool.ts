@@ -56,12 +56,24 @@ function view(dtype: DType, buffer: ArrayBuffer, size: number): TypedArray {
 
 /** A zeroed array of `size` elements, from the pool when it has one of the class. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  return pooled(dtype, size, true);
+}
+
+/**
+ * An array whose values are undefined (garbage, NaN in the tests), for a kernel that writes
+ * every element: it spares the zeroing of a reused one.
+ */
+export function allocateUninit(dtype: DType, size: number): TypedArray {
+  return pooled(dtype, size, false);
+}
+
+function pooled(dtype: DType, size: number, zero: boolean): TypedArray {
   const bytes = size * BYTES[dtype];
   if (bytes < MIN_BYTES) return view(dtype, new ArrayBuffer(bytes), size);
   let buffer = take(bytes);
   if (buffer) {
     reused++;
-    new Uint8Array(buffer, 0, bytes).fill(0);
+    if (zero) new Uint8Array(buffer, 0, bytes).fill(0);
   } else {
     fresh++;
     buffer = new ArrayBuffer(sizeClass(bytes));
