@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// A young generation of 64 MB (V8's default is 16): a training step's graph of tensor objects
+// then dies young instead of being promoted and marked by a full collection; 20–40 % more G2P
+// tokens/s. `npm start` and `npm run bench` pass the same flag.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
