@@ -11,10 +11,13 @@ import {
   type EncoderDecoder,
   Generator,
   Luong,
+  MODEL_KINDS,
   PAD,
   PlainSeq2Seq,
   Tensor,
   TransformerSeq2Seq,
+  createModel,
+  defaultSpec,
   fromData,
   generate,
   nllLoss,
@@ -232,5 +235,16 @@ test('each model learns to reverse short sequences; greedy and beam decoding agr
       // chance is far below 1 %: 4 symbols over 2–5 positions
       assert.ok(correct / hyps.length >= bar[kind], `${kind} beam ${beam}: ${correct}/${hyps.length} reversed exactly`);
     }
+  }
+});
+
+test('model sizes grow in order: small < base < large parameters, for every kind', () => {
+  for (const kind of MODEL_KINDS) {
+    const counts = (['small', 'base', 'large'] as const).map((size) =>
+      createModel(defaultSpec(kind, 31, 73, size), new Generator(0))
+        .parameters()
+        .reduce((n, p) => n + p.size, 0),
+    );
+    assert.ok(counts[0] < counts[1] && counts[1] < counts[2], `${kind}: ${counts.join(' < ')}`);
   }
 });

@@ -47,15 +47,17 @@ export type ModelSpec =
       D: number;
     };
 
-export const MODEL_SIZES = ['small', 'base'] as const;
+export const MODEL_SIZES = ['small', 'base', 'large'] as const;
 export type ModelSize = (typeof MODEL_SIZES)[number];
 
 /**
  * Default sizes. 'base' learns G2P well in tens of minutes on two CPU cores; 'small' (about a
- * sixth of the computation) is for runs of a few minutes, such as `npm start`.
+ * sixth of the computation) is for runs of a few minutes, such as `npm start`; 'large' (about
+ * twice the computation of 'base') is for runs of hours, such as the two-hour recipe.
  */
 export function defaultSpec(kind: ModelKind, srcVocab: number, tgtVocab: number, size: ModelSize = 'base'): ModelSpec {
   if (size === 'small') return shrink(defaultSpec(kind, srcVocab, tgtVocab, 'base'));
+  if (size === 'large') return grow(defaultSpec(kind, srcVocab, tgtVocab, 'base'));
   switch (kind) {
     case 'transformer':
       return {
@@ -90,6 +92,11 @@ export function defaultSpec(kind: ModelKind, srcVocab: number, tgtVocab: number,
       return { kind, srcVocab, tgtVocab, embed: 64, hidden: 192, layers: 2, dropout: 0.1 };
   }
   throw new Error(`model: kind must be one of ${MODEL_KINDS.join(', ')}, received '${String(kind)}'`);
+}
+
+function grow(spec: ModelSpec): ModelSpec {
+  if (spec.kind === 'transformer') return { ...spec, dModel: 192, dimFeedforward: 768 };
+  return { ...spec, embed: 96, hidden: 256 };
 }
 
 function shrink(spec: ModelSpec): ModelSpec {
