@@ -16,6 +16,7 @@
 #include "args.h"
 #include "attention.h"
 #include "gemm.h"
+#include "optim.h"
 #include "peak.h"
 #include "pool.h"
 #include "rowwise.h"
@@ -107,5 +108,6 @@ NAPI_MODULE_INIT() {
   export_function(env, exports, "fmaPeak", FmaPeak);
   register_rowwise(env, exports);
   register_attention(env, exports);
+  register_optim(env, exports);
   return exports;
 }

@@ -21,6 +21,20 @@ export interface FlashShape {
   causalOffset: number;
 }
 
+/**
+ * One Adam step's scalars (see reference/optim.ts): β1, β2, lr / (1 − β1^t), √(1 − β2^t), eps,
+ * the decoupled decay factor (1 − lr·wd for AdamW, else 1) and the L2 coefficient (Adam's wd, else 0).
+ */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  stepSize: number;
+  sqrtBias2: number;
+  eps: number;
+  decay: number;
+  l2: number;
+}
+
 export interface Kernels {
   readonly name: string;
 
@@ -110,4 +124,10 @@ export interface Kernels {
     keyPadding: Uint8Array | null,
     shape: FlashShape,
   ): void;
+
+  /** Adam's update of n = p.length parameters in place, with their moments m and v (reference/optim.ts). */
+  adamStep(p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, s: AdamScalars): void;
+
+  /** Σ x[i]², summed in float64 (for the global gradient norm). */
+  sumOfSquares(x: FloatArray): number;
 }

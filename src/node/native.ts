@@ -2,7 +2,7 @@
  * The native kernels (Node only): an N-API addon built from native/*.cc during `npm ci`
  * (scripts/build-native.mjs) into build/attend_native.node. It computes float32 in place on the
  * caller's typed arrays with AVX-512 or AVX2+FMA micro-kernels, chosen at run time, on a persistent
- * pool of min(2, cores) threads: GEMM, the row-wise kernels and fused attention. Float64 (used only
+ * pool of min(2, cores) threads: GEMM, the row-wise kernels, fused attention and Adam's update. Float64 (used only
  * by gradient checks) goes to the reference.
  *
  * Nothing here is required: when the addon was not built, fails to load, `ATTEND_NATIVE=0` is set,
@@ -133,6 +133,21 @@ interface NativeAddon {
     threads: number,
     minParallelWork: number,
   ): void;
+  adamStep(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    sqrtBias2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+    isa: number,
+  ): void;
+  sumOfSquares(x: Float32Array, isa: number): number;
 }
 
 export interface NativeOptions {
@@ -180,6 +195,8 @@ const REQUIRED = [
   'layerNormBackward',
   'attentionForward',
   'attentionBackward',
+  'adamStep',
+  'sumOfSquares',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -246,6 +263,31 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     gemm,
     ...rowwise(addon, code, threads),
     ...attention(addon, code, threads, minWork),
+    ...optimiser(addon, code),
+  };
+}
+
+/** Adam's update and the sum of squares (native/optim.cc) on float32; float64 goes to the reference. */
+function optimiser(addon: NativeAddon, isa: number): Pick<Kernels, 'adamStep' | 'sumOfSquares'> {
+  return {
+    adamStep: (p, g, m, v, s) =>
+      allF32(p, g, m, v)
+        ? addon.adamStep(
+            p as Float32Array,
+            g as Float32Array,
+            m as Float32Array,
+            v as Float32Array,
+            s.beta1,
+            s.beta2,
+            s.stepSize,
+            s.sqrtBias2,
+            s.eps,
+            s.decay,
+            s.l2,
+            isa,
+          )
+        : referenceKernels.adamStep(p, g, m, v, s),
+    sumOfSquares: (x) => (isF32(x) ? addon.sumOfSquares(x, isa) : referenceKernels.sumOfSquares(x)),
   };
 }
 

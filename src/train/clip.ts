@@ -1,3 +1,5 @@
+import { kernels } from '../kernels/registry.js';
+import type { FloatArray } from '../kernels/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -8,7 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
   if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be > 0, received ${maxNorm}`);
   let sq = 0;
-  for (const p of params) if (p.grad) for (const g of p.grad.data) sq += g * g;
+  for (const p of params) if (p.grad) sq += kernels().sumOfSquares(p.grad.data as FloatArray);
   const norm = Math.sqrt(sq);
   const scale = maxNorm / (norm + 1e-6);
   if (scale < 1)

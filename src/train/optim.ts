@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -160,26 +161,18 @@ export class Adam extends Optimizer {
   protected update(i: number, p: Float32Array | Float64Array, g: Float32Array | Float64Array): void {
     const m = (this.m[i] ??= zerosLikeData(p));
     const v = (this.v[i] ??= zerosLikeData(p));
-    const [b1, b2] = this.betas;
+    const [beta1, beta2] = this.betas;
     const t = this.step_;
-    const c1 = 1 - b1 ** t;
-    const c2 = 1 - b2 ** t;
-    const stepSize = this.lr / c1;
-    const sqrtC2 = Math.sqrt(c2);
     const wd = this.weightDecay;
-    const decay = this.decoupled ? 1 - this.lr * wd : 1;
-    const l2 = this.decoupled ? 0 : wd;
-    const eps = this.eps;
-    const a1 = 1 - b1;
-    const a2 = 1 - b2;
-    // NOTE: m[j] and v[j] are read back after the store: for float32 state the rounded value
-    // is the one PyTorch uses too
-    for (let j = 0; j < p.length; j++) {
-      const gj = g[j] + l2 * p[j];
-      m[j] = b1 * m[j] + a1 * gj;
-      v[j] = b2 * v[j] + a2 * gj * gj;
-      p[j] = p[j] * decay - (stepSize * m[j]) / (Math.sqrt(v[j]) / sqrtC2 + eps);
-    }
+    kernels().adamStep(p, g, m, v, {
+      beta1,
+      beta2,
+      stepSize: this.lr / (1 - beta1 ** t),
+      sqrtBias2: Math.sqrt(1 - beta2 ** t),
+      eps: this.eps,
+      decay: this.decoupled ? 1 - this.lr * wd : 1,
+      l2: this.decoupled ? 0 : wd,
+    });
   }
 
   protected buffers() {

@@ -2,6 +2,7 @@ import type { Kernels } from '../types.js';
 import { attentionBackward, attentionForward } from './flash.js';
 import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
+import { adamStep, sumOfSquares } from './optim.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
 
 /** The plain-loop backend: readable, float32 and float64, and the oracle every fast backend is tested against. */
@@ -16,4 +17,6 @@ export const referenceKernels: Kernels = {
   layerNormBackward,
   attentionForward,
   attentionBackward,
+  adamStep,
+  sumOfSquares,
 };
