@@ -19,6 +19,7 @@
 #include "optim.h"
 #include "peak.h"
 #include "pool.h"
+#include "random.h"
 #include "rowwise.h"
 
 namespace attend {
@@ -109,5 +110,6 @@ NAPI_MODULE_INIT() {
   register_rowwise(env, exports);
   register_attention(env, exports);
   register_optim(env, exports);
+  register_random(env, exports);
   return exports;
 }

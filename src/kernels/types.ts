@@ -130,4 +130,10 @@ export interface Kernels {
 
   /** Σ x[i]², summed in float64 (for the global gradient norm). */
   sumOfSquares(x: FloatArray): number;
+
+  /**
+   * A dropout mask: keep[i] = 1 with probability 1 − p, one draw of the xoshiro128** stream in
+   * `state` (4 words, advanced in place) per element, in order (reference/random.ts).
+   */
+  keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
 }

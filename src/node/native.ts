@@ -148,6 +148,7 @@ interface NativeAddon {
     isa: number,
   ): void;
   sumOfSquares(x: Float32Array, isa: number): number;
+  keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
 }
 
 export interface NativeOptions {
@@ -197,6 +198,7 @@ const REQUIRED = [
   'attentionBackward',
   'adamStep',
   'sumOfSquares',
+  'keepMask',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -264,6 +266,7 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     ...rowwise(addon, code, threads),
     ...attention(addon, code, threads, minWork),
     ...optimiser(addon, code),
+    keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
   };
 }
 

@@ -5,6 +5,9 @@
  * Box–Muller transform (both values used, one cached). The full state is `getState()` /
  * `setState()`, so checkpoints can restore it exactly.
  */
+import { kernels } from '../kernels/registry.js';
+import { xoshiroFill } from '../kernels/reference/random.js';
+
 export interface GeneratorState {
   s: [number, number, number, number];
   spare: number | null;
@@ -56,25 +59,15 @@ export class Generator {
    * held in locals for the loop (a call per element is the cost of dropout masks otherwise).
    */
   fillUint32(out: Uint32Array): Uint32Array {
-    let s0 = this.s[0];
-    let s1 = this.s[1];
-    let s2 = this.s[2];
-    let s3 = this.s[3];
-    for (let i = 0; i < out.length; i++) {
-      out[i] = Math.imul(rotl(Math.imul(s1, 5), 7), 9); // the store wraps to 32 bits
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-    }
-    this.s[0] = s0;
-    this.s[1] = s1;
-    this.s[2] = s2;
-    this.s[3] = s3;
+    xoshiroFill(out, this.s);
     return out;
+  }
+
+  /** A dropout mask of n elements, each kept with probability 1 − p, from this stream (see keepMask). */
+  keepMask(n: number, p: number): Uint8Array {
+    const keep = new Uint8Array(n);
+    kernels().keepMask(keep, this.s, p);
+    return keep;
   }
 
   /** Uniform in [0, 1) with 53 bits of resolution. */
@@ -121,28 +114,13 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** Random bits for keepMask, drawn a block at a time into one reused buffer. */
-const BLOCK = 4096;
-const blockBits = new Uint32Array(BLOCK);
-const blockSigned = new Int32Array(blockBits.buffer);
-
 /**
  * A dropout mask: 1 where an element is kept, with probability 1 − p. One 32-bit draw per
  * element (the generator's nextUint32 stream), dropped when below p·2³², so P(drop) = p to
- * within 2⁻³².
+ * within 2⁻³² (src/kernels/reference/random.ts).
  */
 export function keepMask(generator: Generator, n: number, p: number): Uint8Array {
-  // NOTE: compared as int32 (u − 2³¹ against p·2³² − 2³¹): a uint32 above 2³¹ read from a
-  // Uint32Array is no small integer to V8, and the comparison then costs several times more.
-  const threshold = p * 4294967296 - 2147483648;
-  const keep = new Uint8Array(n);
-  for (let start = 0; start < n; start += BLOCK) {
-    const len = Math.min(BLOCK, n - start);
-    generator.fillUint32(len === BLOCK ? blockBits : blockBits.subarray(0, len));
-    // u − 2³¹ by flipping the sign bit; +(·) makes 0/1 without a branch that mispredicts p of the time
-    for (let j = 0; j < len; j++) keep[start + j] = +((blockSigned[j] ^ -2147483648) >= threshold);
-  }
-  return keep;
+  return generator.keepMask(n, p);
 }
 
 /** The default generator used when no generator is passed. */

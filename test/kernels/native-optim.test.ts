@@ -1,4 +1,4 @@
-// The native optimiser kernels (native/optim.cc) against the reference (src/kernels/reference/optim.ts):
+// The native optimiser and dropout-mask kernels (native/optim.cc, random.cc) against the reference (reference/optim.ts, random.ts):
 // Adam bit for bit, on every instruction set, odd lengths included, nothing written past the end.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -63,5 +63,25 @@ test('native adamStep names the array that is too short', () => {
   assert.throws(
     () => k.adamStep!(a, a, new Float32Array(5), a, s),
     /adamStep: m must hold at least 8 elements.*received 5/,
+  );
+});
+
+test('native keepMask draws the reference mask and advances the state identically', () => {
+  const k = createNativeKernels({ threads: 1 });
+  assert.ok(k, nativeUnavailableReason());
+  for (const n of [0, 1, 5, 4096, 4097, 10_000])
+    for (const p of [0, 0.1, 0.5, 1]) {
+      const seed = new Uint32Array([0x9e3779b9, 12345, 0xdeadbeef, n + 1]);
+      const want = { keep: new Uint8Array(n), state: seed.slice() };
+      const got = { keep: new Uint8Array(n), state: seed.slice() };
+      ref.keepMask(want.keep, want.state, p);
+      k.keepMask!(got.keep, got.state, p);
+      assert.deepEqual(got.keep, want.keep, `n ${n}, p ${p}: mask`);
+      assert.deepEqual(got.state, want.state, `n ${n}, p ${p}: state`);
+      if (n === 10_000 && p === 0.1) assert.ok(Math.abs(n - got.keep.reduce((a, b) => a + b, 0) - 1000) < 100);
+    }
+  assert.throws(
+    () => k.keepMask!(new Uint8Array(3), new Uint32Array(3), 0.1),
+    /keepMask: state must be a Uint32Array of 4 words, received 3/,
   );
 });

@@ -3,6 +3,7 @@ import { attentionBackward, attentionForward } from './flash.js';
 import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { adamStep, sumOfSquares } from './optim.js';
+import { keepMask } from './random.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
 
 /** The plain-loop backend: readable, float32 and float64, and the oracle every fast backend is tested against. */
@@ -19,4 +20,5 @@ export const referenceKernels: Kernels = {
   attentionBackward,
   adamStep,
   sumOfSquares,
+  keepMask,
 };

@@ -1,0 +1,11 @@
+// Native dropout mask from the xoshiro128** stream (random.cc).
+#pragma once
+
+#include "args.h"
+
+namespace attend {
+
+// Adds keepMask to the addon's exports.
+void register_random(napi_env env, napi_value exports);
+
+}  // namespace attend
