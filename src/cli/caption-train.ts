@@ -49,6 +49,13 @@ export interface CaptionTrainOptions {
   lambda: number;
   /** Hard attention: entropy weight λ_e of the REINFORCE term. */
   entropyWeight: number;
+  /** Hard attention: weight λ_r of the REINFORCE term (default 1). */
+  rewardWeight?: number;
+  /**
+   * Hard attention: steps over which the share of images on the expected location falls linearly
+   * from 1 to expectedProb (default 0: expectedProb from the first step, as the paper).
+   */
+  expectedWarmup?: number;
   /** Hard attention: probability that an image trains with the expected location (default 0.5, as the paper). */
   expectedProb?: number;
   evalEvery: number;
@@ -102,10 +109,17 @@ const FIXED_ON_RESUME = [
   'seed',
   'lambda',
   'entropyWeight',
+  'rewardWeight',
+  'expectedWarmup',
   'clip',
   'evalEvery',
   'devScenes',
 ] as const;
+
+/** The share of images on the expected location at `step`: from 1 down to `target` over `warmup` steps. */
+export function expectedShare(step: number, warmup: number, target: number): number {
+  return warmup > 0 ? target + (1 - target) * Math.max(0, 1 - step / warmup) : target;
+}
 
 export function trainCaption(options: CaptionTrainOptions, version: string): CaptionTrainSummary {
   let o = options;
@@ -117,6 +131,8 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
     throw new Error('attend train caption: give --steps or --time-budget (or both)');
   if (!(o.batchSize >= 1)) throw new Error(`--batch-size must be ≥ 1, received ${o.batchSize}`);
   if (!(o.devScenes >= 1)) throw new Error(`--dev-scenes must be ≥ 1, received ${o.devScenes}`);
+  if (o.expectedWarmup !== undefined && !(Number.isInteger(o.expectedWarmup) && o.expectedWarmup >= 0))
+    throw new Error(`--expected-warmup must be a whole number of steps ≥ 0, received ${o.expectedWarmup}`);
   if (o.expectedProb !== undefined && !(o.expectedProb >= 0 && o.expectedProb <= 1))
     throw new Error(`--expected-prob must be in [0, 1], received ${o.expectedProb}`);
   if (!(o.evalEvery >= 1)) throw new Error(`--eval-every must be ≥ 1, received ${o.evalEvery}`);
@@ -159,7 +175,7 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
   const model = new Captioner(config.model, generator);
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
   const optimizer = new Adam(model.parameters(), { lr: o.lr });
-  const reinforce = o.attention === 'hard' ? new ReinforceBaseline(0.9, 1, o.entropyWeight) : null;
+  const reinforce = o.attention === 'hard' ? new ReinforceBaseline(0.9, o.rewardWeight ?? 1, o.entropyWeight) : null;
   const state: CaptionState = o.resume
     ? (unpackCheckpoint(readCheckpoint(o.out), model, optimizer) as CaptionState)
     : { ...initialTrainState(generator), baseline: null, bestStep: null };
@@ -215,6 +231,7 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
       break;
     }
     const scenes = makeScenes(set, o.seed, state.step * o.batchSize, o.batchSize, trainScenes);
+    model.expectedProb = expectedShare(state.step, o.expectedWarmup ?? 0, config.model.expectedProb ?? 0);
     const { tgtIn, tgtOut } = captionTensors(
       scenes.map((s) => s.caption),
       vocab,

@@ -39,6 +39,18 @@ export function registerCaptionCommands(program: Command): void {
       0.01,
     )
     .option(
+      '--reward-weight <x>',
+      'hard attention: weight λ_r of the REINFORCE term, λ_r (log p(y|s) − b) ∂log p(s)/∂W',
+      nonNegative('--reward-weight'),
+      1,
+    )
+    .option(
+      '--expected-warmup <steps>',
+      'hard attention: start every image on the expected location and lower the share linearly to --expected-prob over these steps',
+      integer('--expected-warmup'),
+      0,
+    )
+    .option(
       '--expected-prob <p>',
       'hard attention: share of images trained with the expected location Σ α a instead of a sample (default 0.5, as Xu et al.)',
       nonNegative('--expected-prob'),

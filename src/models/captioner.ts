@@ -54,6 +54,12 @@ export interface CaptionerSpec {
    * Σ_i α_ti a_i instead of a sample at every step (Xu et al. 2015 §4.1 used 0.5). Default 0.
    */
   expectedProb?: number;
+  /**
+   * The gate β_t = σ(f_β(h_{t−1})) on the context (default true). The paper gates soft attention
+   * only (§4.2.1); here hard attention without it learned nothing on the expectation either
+   * (attention in the named box at chance after 1,000 steps, where the gated model had 21 %).
+   */
+  gate?: boolean;
 }
 
 export function defaultCaptionerSpec(attention: CaptionAttention, vocabSize: number): CaptionerSpec {
@@ -84,7 +90,7 @@ export interface CaptionStep extends StepOutput {
 }
 
 export interface CaptionForward extends Seq2SeqOutput {
-  /** α [B, T, L], β [B, T] (null for 'none'); hard: log α of the samples and entropies [B, T]. */
+  /** α [B, T, L], β [B, T] (null for 'none', β null without the gate); hard: log α of the samples and entropies [B, T]. */
   alphas: Tensor | null;
   betas: Tensor | null;
   logProbs: Tensor | null;
@@ -114,6 +120,12 @@ export class Captioner extends Module implements EncoderDecoder {
   L_z: Linear;
   L_o: Linear;
   dropout: Dropout;
+  /**
+   * Hard attention in training: the share of images that use the expected location, from
+   * spec.expectedProb. A trainer may lower it over the first steps (attend train caption
+   * --expected-warmup): the attention learns where to look on the expectation before sampling.
+   */
+  expectedProb: number;
 
   constructor(
     readonly spec: CaptionerSpec,
@@ -141,12 +153,13 @@ export class Captioner extends Module implements EncoderDecoder {
     this.init_c = new Linear(D, H, g);
     const attend = spec.attention !== 'none';
     this.attention = attend ? new AdditiveAttention(H, D, spec.attentionDim, g) : null;
-    this.f_beta = attend ? new Linear(H, 1, g) : null;
+    this.f_beta = attend && spec.gate !== false ? new Linear(H, 1, g) : null;
     this.decode_step = new LSTMCell(E + D, H, g);
     this.L_h = new Linear(H, E, g);
     this.L_z = new Linear(D, E, g);
     this.L_o = new Linear(E, spec.vocabSize, g);
     this.dropout = new Dropout(spec.dropout, generator);
+    this.expectedProb = spec.expectedProb ?? 0;
   }
 
   /** The annotation vectors: images [B, 1, Hi, Wi] → a [B, L, D] and the grid size [Hg, Wg]. */
@@ -185,7 +198,7 @@ export class Captioner extends Module implements EncoderDecoder {
 
   /** Hard attention in training: which images use the expected location this caption (bool [B]). */
   private drawExpected(B: number): Tensor | null {
-    const p = this.spec.expectedProb ?? 0;
+    const p = this.expectedProb;
     if (this.spec.attention !== 'hard' || !this.training || !(p > 0)) return null;
     return new Tensor(
       Uint8Array.from({ length: B }, () => (this.generator.uniform() < p ? 1 : 0)),
@@ -203,13 +216,12 @@ export class Captioner extends Module implements EncoderDecoder {
     let logProb: Tensor | null = null;
     let entropy: Tensor | null = null;
     let selected: Tensor | null = null;
-    if (this.attention && this.f_beta) {
+    if (this.attention) {
       const r = this.attention.forward(F.unsqueeze(h, 1), annotations, annotations, {
         projectedKeys: keys,
         mode: this.spec.attention === 'hard' ? 'hard' : 'soft',
       }); // output [B, 1, D], weights [B, 1, L]
       alpha = F.squeeze(r.weights, 1); // α_t [B, L]
-      beta = F.sigmoid(this.f_beta.forward(h)); // β_t [B, 1]
       let attended = F.squeeze(r.output, 1); // Σ α a (soft) or a_s (hard): [B, D]
       if (r.logProb) logProb = F.squeeze(r.logProb, 1); // [B]
       if (expected && logProb) {
@@ -217,8 +229,12 @@ export class Captioner extends Module implements EncoderDecoder {
         attended = F.where(F.unsqueeze(expected, 1), mean, attended); // [B, D]
         logProb = F.where(expected, 0, logProb); // no sample was used: no score-function term
       }
-      z = F.mul(beta, attended); // β_t · attended: [B, D]
-      beta = F.squeeze(beta, 1); // [B]
+      z = attended; // ẑ_t: [B, D]
+      if (this.f_beta) {
+        const gate = F.sigmoid(this.f_beta.forward(h)); // β_t [B, 1]
+        z = F.mul(gate, attended); // β_t · attended: [B, D]
+        beta = F.squeeze(gate, 1); // [B]
+      }
       if (r.entropy) entropy = F.squeeze(r.entropy, 1); // [B]
       if (r.selected) selected = F.squeeze(r.selected, 1); // [B]
     }

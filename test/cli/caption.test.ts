@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { encodeIdx } from '../../src/data/idx.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { registerCaptionCommands } from '../../src/cli/caption.js';
-import { type CaptionTrainOptions, trainCaption } from '../../src/cli/caption-train.js';
+import { type CaptionTrainOptions, expectedShare, trainCaption } from '../../src/cli/caption-train.js';
 import { captionImage, evalCaption } from '../../src/cli/caption-run.js';
 import { readFileChecked } from '../../src/node/files.js';
 import { decodePng, encodePng } from '../../src/node/png.js';
@@ -59,7 +59,7 @@ const weightsOf = (dir: string) => decodeSafetensors(readFileChecked(join(dir, '
 
 test('train caption writes a run; stopping and resuming gives the same weights as one run (hard attention)', () => {
   const whole = join(root, 'whole');
-  const s = trainCaption(base(whole, { steps: 6 }), 'test');
+  const s = trainCaption(base(whole, { steps: 6, expectedWarmup: 4 }), 'test'); // the share falls over the resume
   assert.equal(s.steps, 6);
   assert.equal(s.stopReason, 'steps');
   for (const f of [
@@ -79,13 +79,21 @@ test('train caption writes a run; stopping and resuming gives the same weights a
   assert.equal(JSON.parse(readFileSync(join(whole, 'state.json'), 'utf8')).baseline === null, false, 'the REINFORCE baseline is saved'); // prettier-ignore
 
   const parts = join(root, 'parts');
-  trainCaption(base(parts, { steps: 3 }), 'test');
+  trainCaption(base(parts, { steps: 3, expectedWarmup: 4 }), 'test');
   assert.throws(() => trainCaption(base(parts, { steps: 6 }), 'test'), /already holds a run: pass --resume/);
   assert.throws(() => trainCaption(base(parts, { steps: 6, resume: true, attention: 'soft' }), 'test'), /trains --attention hard, received --attention soft/); // prettier-ignore
   trainCaption(base(parts, { steps: 6, resume: true }), 'test');
   const [a, b] = [weightsOf(whole), weightsOf(parts)];
   assert.deepEqual(Object.keys(a), Object.keys(b));
   for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k].data), Array.from(a[k].data), k);
+});
+
+test('--expected-warmup lowers the share of images on the expected location from 1 to --expected-prob', () => {
+  assert.deepEqual(
+    [0, 250, 500, 1000, 5000].map((step) => expectedShare(step, 1000, 0.5)),
+    [1, 0.875, 0.75, 0.5, 0.5],
+  );
+  assert.equal(expectedShare(0, 0, 0.5), 0.5); // no warmup: the paper's share from the start
 });
 
 test('eval-caption scores test scenes; caption writes one overlay per word', () => {

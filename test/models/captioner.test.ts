@@ -214,3 +214,14 @@ test('hard with expectedProb 0.5: each image draws once per caption, and keeps i
     st = out.state;
   }
 });
+
+test('gate: false drops β: no f_beta parameters and no betas', () => {
+  for (const attention of ['soft', 'hard'] as const) {
+    const model = new Captioner({ ...tiny(attention), gate: false }, new Generator(3), 'float64');
+    assert.ok(!model.namedParameters().some(([k]) => k.startsWith('f_beta')), attention);
+    const { tgtIn } = captionTensors(captions, vocab);
+    const out = model.forward(images64(2, 5), null, tgtIn);
+    assert.equal(out.betas, null);
+    assert.ok(out.alphas !== null);
+  }
+});
