@@ -7,11 +7,13 @@
  * a fifth of the step's time, and more on the cores the collector's threads share with the
  * kernels). PyTorch's caching allocator avoids this with reference counts; JavaScript has none,
  * so the storage comes back here only where its owner knows it is dead: the autograd pass hands
- * back every array it allocated except the leaves' new `.grad` (autograd.ts), and `recycleGraph`
- * the activations of a graph its caller has finished with (the trainer's step).
+ * back every array it allocated except the leaves' new `.grad` (autograd.ts), and
+ * `backward(grad, { releaseActivations: true })` also the activations of a graph its caller has
+ * finished with (the trainer's step).
  *
- * Storage comes in size classes (4 per power of two, so at most 25 % is unused), so that batches of
- * different lengths reuse each other's arrays. A reused array is zeroed, as a new one is. Only
+ * Storage comes in size classes (4 per power of two, so at most 25 % is unused), and a request
+ * takes a free buffer up to REACH classes larger, so that batches of different lengths reuse each
+ * other's arrays. A reused array is zeroed, as a new one is (`allocateUninit` skips that). Only
  * arrays of at least MIN_BYTES are pooled: smaller ones live in V8's heap and cost little to
  * collect. The pool holds at most `capacity` bytes; past that, released arrays are left to the GC.
  */
