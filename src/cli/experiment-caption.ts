@@ -18,12 +18,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ReinforceBaseline } from '../attention/reinforce.js';
 import { captionTensors, makeScenes, sceneImages } from '../data/scenes.js';
-import { Vocab } from '../data/vocab.js';
+import { PAD, Vocab } from '../data/vocab.js';
 import { Captioner } from '../models/captioner.js';
 import { captionLoss } from '../models/captioner-loss.js';
 import { loadFashionMnist } from '../node/fashion-mnist.js';
 import { readFileChecked } from '../node/files.js';
 import { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { CaptionEvalOutput } from './caption-run.js';
 import { type CaptionRunConfig, TRAIN_IMAGES } from './caption-train.js';
 import { integer } from './parse.js';
@@ -40,6 +41,8 @@ export interface CaptionGradientStats {
   meanCosine: number;
   /** Mean wall time of one forward + backward, ms. */
   msPerGradient: number;
+  /** Mean gate β over the batch's real steps in the first sample (null without a gate). */
+  meanGate: number | null;
 }
 
 export interface CaptionExperimentRow {
@@ -85,13 +88,17 @@ export function captionGradientStats(
   const params = model.parameters();
   const gradients: Float64Array[] = [];
   let ms = 0;
+  let meanGate: number | null = null;
   for (let k = 0; k < o.samples; k++) {
     generator.setState(new Generator(k + 1).getState());
     const reinforce =
-      config.model.attention === 'hard' ? new ReinforceBaseline(0.9, 1, config.train.entropyWeight) : null;
+      config.model.attention === 'hard'
+        ? new ReinforceBaseline(0.9, config.train.rewardWeight ?? 1, config.train.entropyWeight)
+        : null;
     if (reinforce) reinforce.baseline = baseline;
     const t0 = performance.now();
     const out = model.forward(images, null, tgtIn); // logits [B, T, V]
+    if (k === 0 && out.betas) meanGate = maskedMean(out.betas, tgtOut); // β [B, T]
     const l = captionLoss(out, tgtOut, { doublyStochastic: config.train.lambda, reinforce });
     for (const p of params) p.grad = null;
     l.loss.backward();
@@ -104,7 +111,19 @@ export function captionGradientStats(
     }
     gradients.push(flat);
   }
-  return { samples: o.samples, ...varianceOf(gradients), msPerGradient: ms / o.samples };
+  return { samples: o.samples, ...varianceOf(gradients), msPerGradient: ms / o.samples, meanGate };
+}
+
+/** The mean of x [B, T] over the steps whose target is not padding. */
+function maskedMean(x: Tensor, tgtOut: Tensor): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < x.size; i++)
+    if (tgtOut.data[i] !== PAD) {
+      sum += x.data[i];
+      n++;
+    }
+  return sum / Math.max(1, n);
 }
 
 /** Relative variance and mean cosine of K flattened gradients (see the file comment). */
@@ -183,14 +202,15 @@ export function captionExperiment(
 export function formatCaptionExperiment(rows: CaptionExperimentRow[], command: string): string {
   const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
   const out = [
-    '| run | attention | seed | steps | ms / step | test exact | BLEU | words right | α in named box (uniform) | ms / gradient | gradient rel. variance | cos(g, ḡ) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| run | attention | seed | steps | ms / step | test exact | BLEU | words right | α in named box (uniform) | mean β | ms / gradient | gradient rel. variance | cos(g, ḡ) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const kind = r.attention === 'hard' ? `hard (expected-location p ${r.expectedProb})` : r.attention;
     out.push(
       `| ${r.run} | ${kind} | ${r.seed} | ${r.steps} | ${r.msPerStep.toFixed(0)} | ${pct(r.test.exactMatch)} | ` +
         `${r.test.bleu.toFixed(1)} | ${pct(r.test.wordAccuracy)} | ${pct(r.test.attentionInBox)} (${pct(r.test.chanceInBox)}) | ` +
+        `${r.gradients.meanGate === null ? '–' : r.gradients.meanGate.toFixed(2)} | ` +
         `${r.gradients.msPerGradient.toFixed(0)} | ${r.gradients.relativeVariance.toFixed(3)} | ${r.gradients.meanCosine.toFixed(3)} |`,
     );
   }

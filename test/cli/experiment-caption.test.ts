@@ -54,6 +54,8 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
   assert.ok(Math.abs(s.meanCosine - 1) < 1e-9, `soft cos ${s.meanCosine}`);
   assert.ok(h.relativeVariance > 1e-6, `hard relative variance ${h.relativeVariance}`);
   assert.ok(h.meanCosine < 1 - 1e-9 && h.meanCosine > -1, `hard cos ${h.meanCosine}`);
+  // the gate: a mean of σ(·) over real steps, in (0, 1); a run without attention has none
+  assert.ok(s.meanGate! > 0 && s.meanGate! < 1 && h.meanGate! > 0 && h.meanGate! < 1, `${s.meanGate} ${h.meanGate}`);
   const again = captionGradientStats(hard, o); // seeded: the same figures twice
   assert.deepEqual([again.relativeVariance, again.meanCosine], [h.relativeVariance, h.meanCosine]);
 
