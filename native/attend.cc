@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "additive.h"
 #include "args.h"
 #include "attention.h"
 #include "gemm.h"
@@ -111,5 +112,6 @@ NAPI_MODULE_INIT() {
   register_attention(env, exports);
   register_optim(env, exports);
   register_random(env, exports);
+  register_additive(env, exports);
   return exports;
 }

@@ -136,4 +136,31 @@ export interface Kernels {
    * `state` (4 words, advanced in place) per element, in order (reference/random.ts).
    */
   keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
+
+  /** Additive attention scores and the tanh values behind them (reference/additive.ts). */
+  additiveForward(
+    e: FloatArray,
+    t: FloatArray,
+    qp: FloatArray,
+    kp: FloatArray,
+    v: FloatArray,
+    G: number,
+    n: number,
+    m: number,
+    da: number,
+  ): void;
+
+  /** Their gradient, added into dq, dk and the float64 dv (reference/additive.ts). */
+  additiveBackward(
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: Float64Array,
+    ge: FloatArray,
+    t: FloatArray,
+    v: FloatArray,
+    G: number,
+    n: number,
+    m: number,
+    da: number,
+  ): void;
 }

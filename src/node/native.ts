@@ -149,6 +149,33 @@ interface NativeAddon {
   ): void;
   sumOfSquares(x: Float32Array, isa: number): number;
   keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
+  additiveForward(
+    e: Float32Array,
+    t: Float32Array,
+    qp: Float32Array,
+    kp: Float32Array,
+    v: Float32Array,
+    G: number,
+    n: number,
+    m: number,
+    da: number,
+    isa: number,
+    threads: number,
+  ): void;
+  additiveBackward(
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float64Array,
+    ge: Float32Array,
+    t: Float32Array,
+    v: Float32Array,
+    G: number,
+    n: number,
+    m: number,
+    da: number,
+    isa: number,
+    threads: number,
+  ): void;
 }
 
 export interface NativeOptions {
@@ -199,6 +226,8 @@ const REQUIRED = [
   'adamStep',
   'sumOfSquares',
   'keepMask',
+  'additiveForward',
+  'additiveBackward',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -267,6 +296,51 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     ...attention(addon, code, threads, minWork),
     ...optimiser(addon, code),
     keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
+    ...additive(addon, code, threads),
+  };
+}
+
+/** Additive attention scores (native/additive.cc) on float32; float64 (gradient checks) goes to the reference. */
+function additive(
+  addon: NativeAddon,
+  isa: number,
+  threads: number,
+): Pick<Kernels, 'additiveForward' | 'additiveBackward'> {
+  const ref = referenceKernels;
+  return {
+    additiveForward: (e, t, qp, kp, v, G, n, m, da) =>
+      allF32(e, t, qp, kp, v)
+        ? addon.additiveForward(
+            e as Float32Array,
+            t as Float32Array,
+            qp as Float32Array,
+            kp as Float32Array,
+            v as Float32Array,
+            G,
+            n,
+            m,
+            da,
+            isa,
+            threads,
+          )
+        : ref.additiveForward(e, t, qp, kp, v, G, n, m, da),
+    additiveBackward: (dq, dk, dv, ge, t, v, G, n, m, da) =>
+      allF32(dq, dk, ge, t, v)
+        ? addon.additiveBackward(
+            dq as Float32Array,
+            dk as Float32Array,
+            dv,
+            ge as Float32Array,
+            t as Float32Array,
+            v as Float32Array,
+            G,
+            n,
+            m,
+            da,
+            isa,
+            threads,
+          )
+        : ref.additiveBackward(dq, dk, dv, ge, t, v, G, n, m, da),
   };
 }
 

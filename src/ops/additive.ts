@@ -1,5 +1,6 @@
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, type TypedArray, allocate } from '../tensor/dtype.js';
+import { kernels } from '../kernels/registry.js';
+import { type FloatArray, type TypedArray, allocate, allocateUninit } from '../tensor/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { expand } from './shape.js';
@@ -34,48 +35,16 @@ export function additiveScores(qp: Tensor, kp: Tensor, v: Tensor): Tensor {
   const qd = q.data as FloatArray;
   const kd = k.data as FloatArray;
   const vd = v.data as FloatArray;
-  const t = allocate(qp.dtype, G * n * m * da) as FloatArray; // tanh(qp_i + kp_j), saved
-  const e = allocate(qp.dtype, G * n * m) as FloatArray;
-  for (let g = 0; g < G; g++) {
-    for (let i = 0; i < n; i++) {
-      const qi = (g * n + i) * da;
-      for (let j = 0; j < m; j++) {
-        const kj = (g * m + j) * da;
-        const tij = ((g * n + i) * m + j) * da;
-        let acc = 0;
-        for (let a = 0; a < da; a++) {
-          const th = Math.tanh(qd[qi + a] + kd[kj + a]);
-          t[tij + a] = th;
-          acc += vd[a] * th;
-        }
-        e[(g * n + i) * m + j] = acc;
-      }
-    }
-  }
+  const t = allocateUninit(qp.dtype, G * n * m * da) as FloatArray; // tanh(qp_i + kp_j), saved
+  const e = allocateUninit(qp.dtype, G * n * m) as FloatArray;
+  kernels().additiveForward(e, t, qd, kd, vd, G, n, m, da);
   // with sums (record's addInto) the gradients are added straight into running sums: the keys
   // of a decoder's attention are scored again at every step
   const backward = (grad: Tensor, sums: (TypedArray | null)[] = []) => {
-    const ge = grad.data as FloatArray;
     const dq = (sums[0] ?? allocate(qp.dtype, q.size)) as FloatArray;
     const dk = (sums[1] ?? allocate(qp.dtype, k.size)) as FloatArray;
     const dv = new Float64Array(da); // summed over G·n·m terms: kept in double until the end
-    for (let g = 0; g < G; g++) {
-      for (let i = 0; i < n; i++) {
-        const qi = (g * n + i) * da;
-        for (let j = 0; j < m; j++) {
-          const kj = (g * m + j) * da;
-          const tij = ((g * n + i) * m + j) * da;
-          const gij = ge[(g * n + i) * m + j];
-          for (let a = 0; a < da; a++) {
-            const th = t[tij + a];
-            const d = gij * vd[a] * (1 - th * th);
-            dq[qi + a] += d;
-            dk[kj + a] += d;
-            dv[a] += gij * th;
-          }
-        }
-      }
-    }
+    kernels().additiveBackward(dq, dk, dv, grad.data as FloatArray, t, vd, G, n, m, da);
     const sv = sums[2];
     if (sv) for (let a = 0; a < da; a++) sv[a] += dv[a];
     const dvOut = sv ? null : allocate(qp.dtype, da);

@@ -1,4 +1,5 @@
 import type { Kernels } from '../types.js';
+import { additiveBackward, additiveForward } from './additive.js';
 import { attentionBackward, attentionForward } from './flash.js';
 import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
@@ -21,4 +22,6 @@ export const referenceKernels: Kernels = {
   adamStep,
   sumOfSquares,
   keepMask,
+  additiveForward,
+  additiveBackward,
 };
