@@ -3,8 +3,7 @@
 //     t[g,i,j,a] = tanh(qp[g,i,a] + kp[g,j,a]);  e[g,i,j] = Σ_a v[a] · t[g,i,j,a]
 //   additiveBackward(dq, dk, dv: Float64Array, ge, t, v, G, n, m, da, isa, threads)
 //     d = ge[g,i,j] · v[a] · (1 − t²);  dq[g,i,a] += Σ_j d;  dk[g,j,a] += Σ_i d;  dv[a] += Σ ge · t
-// tanh is a rational approximation (Eigen's, as TensorFlow and PyTorch's vectorised CPU tanh use),
-// branch-free, so the a-loop vectorises; within 3.5e-7 of tanh everywhere. The work splits over
+// tanh is tanh_rational (tanh.h), branch-free, so the a-loop vectorises. The work splits over
 // g across the pool; dv is summed per part in double and the parts added in order, so the result
 // does not depend on which thread ran what.
 #include "additive.h"
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "pool.h"
+#include "tanh.h"
 
 #define ATTEND_INLINE static inline __attribute__((always_inline))
 
@@ -20,25 +20,6 @@ namespace attend {
 namespace {
 
 constexpr double MIN_PARALLEL_ELEMENTS = double(1 << 15);
-
-// tanh(x) = x·P(x²)/Q(x²) on [−7.905, 7.905] (±1 to float precision beyond).
-ATTEND_INLINE float tanh_rational(float x) {
-  const float c = 7.90531110763549805f;
-  x = x > c ? c : (x < -c ? -c : x);
-  const float x2 = x * x;
-  float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 + -8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
-  float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
-  return x * p / q;
-}
 
 struct Sizes {
   int64_t G, n, m, da;

@@ -21,6 +21,7 @@
 #include "peak.h"
 #include "pool.h"
 #include "random.h"
+#include "rnn.h"
 #include "rowwise.h"
 
 namespace attend {
@@ -113,5 +114,6 @@ NAPI_MODULE_INIT() {
   register_optim(env, exports);
   register_random(env, exports);
   register_additive(env, exports);
+  register_rnn(env, exports);
   return exports;
 }

@@ -163,4 +163,45 @@ export interface Kernels {
     m: number,
     da: number,
   ): void;
+
+  /** A GRU step's gates and new state from xp = W_i x + b_i, hp = W_h h + b_h (reference/rnn.ts). */
+  gruForward(
+    out: FloatArray,
+    r: FloatArray,
+    z: FloatArray,
+    n: FloatArray,
+    xp: FloatArray,
+    hp: FloatArray,
+    h: FloatArray,
+    rows: number,
+    H: number,
+  ): void;
+
+  /** Its gradient to xp, hp and h, each written whole (reference/rnn.ts). */
+  gruBackward(
+    dx: FloatArray,
+    dhp: FloatArray,
+    dh: FloatArray,
+    dy: FloatArray,
+    r: FloatArray,
+    z: FloatArray,
+    n: FloatArray,
+    hp: FloatArray,
+    h: FloatArray,
+    rows: number,
+    H: number,
+  ): void;
+
+  /** An LSTM step's activated gates, c', tanh(c') and h' (reference/rnn.ts). */
+  lstmForward(
+    c2: FloatArray,
+    h2: FloatArray,
+    act: FloatArray,
+    tc: FloatArray,
+    xp: FloatArray,
+    hp: FloatArray,
+    c: FloatArray,
+    rows: number,
+    H: number,
+  ): void;
 }

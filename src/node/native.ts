@@ -176,6 +176,9 @@ interface NativeAddon {
     isa: number,
     threads: number,
   ): void;
+  gruForward(...args: [...Float32Array[], number, number, number]): void;
+  gruBackward(...args: [...Float32Array[], number, number, number]): void;
+  lstmForward(...args: [...Float32Array[], number, number, number]): void;
 }
 
 export interface NativeOptions {
@@ -228,6 +231,9 @@ const REQUIRED = [
   'keepMask',
   'additiveForward',
   'additiveBackward',
+  'gruForward',
+  'gruBackward',
+  'lstmForward',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -297,6 +303,7 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     ...optimiser(addon, code),
     keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
     ...additive(addon, code, threads),
+    ...recurrent(addon, code),
   };
 }
 
@@ -341,6 +348,25 @@ function additive(
             threads,
           )
         : ref.additiveBackward(dq, dk, dv, ge, t, v, G, n, m, da),
+  };
+}
+
+/** The GRU and LSTM cells' elementwise parts (native/rnn.cc) on float32; float64 goes to the reference. */
+function recurrent(addon: NativeAddon, isa: number): Pick<Kernels, 'gruForward' | 'gruBackward' | 'lstmForward'> {
+  const ref = referenceKernels;
+  return {
+    gruForward: (out, r, z, n, xp, hp, h, rows, H) =>
+      allF32(out, r, z, n, xp, hp, h)
+        ? addon.gruForward(...([out, r, z, n, xp, hp, h] as Float32Array[]), rows, H, isa)
+        : ref.gruForward(out, r, z, n, xp, hp, h, rows, H),
+    gruBackward: (dx, dhp, dh, dy, r, z, n, hp, h, rows, H) =>
+      allF32(dx, dhp, dh, dy, r, z, n, hp, h)
+        ? addon.gruBackward(...([dx, dhp, dh, dy, r, z, n, hp, h] as Float32Array[]), rows, H, isa)
+        : ref.gruBackward(dx, dhp, dh, dy, r, z, n, hp, h, rows, H),
+    lstmForward: (c2, h2, act, tc, xp, hp, c, rows, H) =>
+      allF32(c2, h2, act, tc, xp, hp, c)
+        ? addon.lstmForward(...([c2, h2, act, tc, xp, hp, c] as Float32Array[]), rows, H, isa)
+        : ref.lstmForward(c2, h2, act, tc, xp, hp, c, rows, H),
   };
 }
 

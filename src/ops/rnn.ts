@@ -1,5 +1,6 @@
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, allocate } from '../tensor/dtype.js';
+import { kernels } from '../kernels/registry.js';
+import { type FloatArray, allocate, allocateUninit } from '../tensor/dtype.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -42,49 +43,17 @@ export function gruCell(xProj: Tensor, hProj: Tensor, h: Tensor): Tensor {
   const xp = xProj.data as FloatArray;
   const hp = hProj.data as FloatArray;
   const hd = h.data as FloatArray;
-  const out = allocate(h.dtype, h.size) as FloatArray;
+  const out = allocateUninit(h.dtype, h.size) as FloatArray;
   // saved for the backward: r, z, n per element
-  const r = allocate(h.dtype, h.size) as FloatArray;
-  const z = allocate(h.dtype, h.size) as FloatArray;
-  const n = allocate(h.dtype, h.size) as FloatArray;
-  for (let b = 0; b < rows; b++) {
-    const g = b * 3 * H;
-    for (let j = 0; j < H; j++) {
-      const i = b * H + j;
-      const rv = sigmoid(xp[g + j] + hp[g + j]);
-      const zv = sigmoid(xp[g + H + j] + hp[g + H + j]);
-      const nv = Math.tanh(xp[g + 2 * H + j] + rv * hp[g + 2 * H + j]);
-      r[i] = rv;
-      z[i] = zv;
-      n[i] = nv;
-      out[i] = nv + zv * (hd[i] - nv); // (1 − z) n + z h, as n + z (h − n)
-    }
-  }
+  const r = allocateUninit(h.dtype, h.size) as FloatArray;
+  const z = allocateUninit(h.dtype, h.size) as FloatArray;
+  const n = allocateUninit(h.dtype, h.size) as FloatArray;
+  kernels().gruForward(out, r, z, n, xp, hp, hd, rows, H);
   return record(new Tensor(out, h.shape), 'gruCell', [xProj, hProj, h], (grad) => {
-    const dy = grad.data as FloatArray;
-    const dx = allocate(h.dtype, xProj.size) as FloatArray; // d xProj: [dr, dz, dn] before the nonlinearities
-    const dhp = allocate(h.dtype, hProj.size) as FloatArray; // d hProj: the same but dn ⊙ r for h_n
-    const dh = allocate(h.dtype, h.size) as FloatArray;
-    for (let b = 0; b < rows; b++) {
-      const g = b * 3 * H;
-      for (let j = 0; j < H; j++) {
-        const i = b * H + j;
-        const rv = r[i];
-        const zv = z[i];
-        const nv = n[i];
-        const d = dy[i];
-        dh[i] = d * zv; // h' = … + z ⊙ h
-        const dn = d * (1 - zv) * (1 - nv * nv); // through (1 − z) n and tanh
-        const dz = d * (hd[i] - nv) * zv * (1 - zv); // through z (h − n) and σ
-        const dr = dn * hp[g + 2 * H + j] * rv * (1 - rv); // through r ⊙ h_n and σ
-        dx[g + j] = dr;
-        dhp[g + j] = dr;
-        dx[g + H + j] = dz;
-        dhp[g + H + j] = dz;
-        dx[g + 2 * H + j] = dn;
-        dhp[g + 2 * H + j] = dn * rv;
-      }
-    }
+    const dx = allocateUninit(h.dtype, xProj.size) as FloatArray; // d xProj: [dr, dz, dn] before the nonlinearities
+    const dhp = allocateUninit(h.dtype, hProj.size) as FloatArray; // d hProj: the same but dn ⊙ r for h_n
+    const dh = allocateUninit(h.dtype, h.size) as FloatArray;
+    kernels().gruBackward(dx, dhp, dh, grad.data as FloatArray, r, z, n, hp, hd, rows, H);
     return [new Tensor(dx, xProj.shape), new Tensor(dhp, hProj.shape), new Tensor(dh, h.shape)];
   });
 }
@@ -101,24 +70,12 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   const xp = xProj.data as FloatArray;
   const hp = hProj.data as FloatArray;
   const cd = c.data as FloatArray;
-  const c2 = allocate(c.dtype, c.size) as FloatArray;
-  const h2 = allocate(c.dtype, c.size) as FloatArray;
+  const c2 = allocateUninit(c.dtype, c.size) as FloatArray;
+  const h2 = allocateUninit(c.dtype, c.size) as FloatArray;
   // saved for the backward: the activated gates (xProj's layout) and tanh(c')
-  const act = allocate(c.dtype, xProj.size) as FloatArray;
-  const tc = allocate(c.dtype, c.size) as FloatArray;
-  for (let b = 0; b < rows; b++) {
-    for (let j = 0; j < H; j++) {
-      const at = b * 4 * H + j; // gate i of element (b, j); f, g, o follow H apart
-      const i = (act[at] = sigmoid(xp[at] + hp[at]));
-      const f = (act[at + H] = sigmoid(xp[at + H] + hp[at + H]));
-      const g = (act[at + 2 * H] = Math.tanh(xp[at + 2 * H] + hp[at + 2 * H]));
-      const o = (act[at + 3 * H] = sigmoid(xp[at + 3 * H] + hp[at + 3 * H]));
-      const k = b * H + j;
-      c2[k] = f * cd[k] + i * g;
-      tc[k] = Math.tanh(c2[k]);
-      h2[k] = o * tc[k];
-    }
-  }
+  const act = allocateUninit(c.dtype, xProj.size) as FloatArray;
+  const tc = allocateUninit(c.dtype, c.size) as FloatArray;
+  kernels().lstmForward(c2, h2, act, tc, xp, hp, cd, rows, H);
   // NOTE: the gates are read back from `act`: for float32 these are the rounded values the
   // forward stored, a rounding away from the ones it used (well inside float32 tolerance)
   const cNext = record(new Tensor(c2, c.shape), 'lstmCell.c', [xProj, hProj, c], (grad) => {
@@ -165,12 +122,3 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   return [hNext, cNext];
 }
 
-/**
- * σ(v), two branches so exp() never overflows. A copy of the kernels' own: an imported
- * function is called through a module getter under some loaders (tsx), too slow per element.
- */
-function sigmoid(v: number): number {
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}

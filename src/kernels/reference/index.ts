@@ -5,6 +5,7 @@ import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { adamStep, sumOfSquares } from './optim.js';
 import { keepMask } from './random.js';
+import { gruBackward, gruForward, lstmForward } from './rnn.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
 
 /** The plain-loop backend: readable, float32 and float64, and the oracle every fast backend is tested against. */
@@ -24,4 +25,7 @@ export const referenceKernels: Kernels = {
   keepMask,
   additiveForward,
   additiveBackward,
+  gruForward,
+  gruBackward,
+  lstmForward,
 };
