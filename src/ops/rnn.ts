@@ -121,4 +121,3 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   });
   return [hNext, cNext];
 }
-
