@@ -30,7 +30,7 @@ import { clipGradNorm } from '../train/clip.js';
 import { Adam } from '../train/optim.js';
 import { type TrainState, initialTrainState } from '../train/trainer.js';
 import { parseDuration } from './progress.js';
-import { appendLog, readCheckpoint, readJson, saveWeights, writeCheckpoint, writeJson } from './run-dir.js';
+import { appendLog, clearRun, readCheckpoint, readJson, saveWeights, writeCheckpoint, writeJson } from './run-dir.js';
 
 /** Training images used for training scenes; the rest of the 60,000 make the dev scenes. */
 export const TRAIN_IMAGES = 55000;
@@ -152,6 +152,7 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
   } else {
     if (existsSync(join(o.out, 'state.json')) && !o.force)
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
+    clearRun(o.out); // --force: the old run's log, weights and scores go
     const vocab = captionVocab();
     const probe = makeScenes(set, o.seed, 0, 1, trainScenes)[0];
     const { resume: _r, force: _f, json: _j, out: _o, ...train } = o;

@@ -9,7 +9,7 @@
  *   log.jsonl              one JSON record per logged step, evaluation and stop
  *   eval.json              the last `attend eval` result
  */
-import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { Vocab, type VocabJSON } from '../data/vocab.js';
@@ -104,6 +104,25 @@ export function readCheckpoint(dir: string): CheckpointBytes {
 }
 
 /** One JSON record per line; appended (a torn last line is skipped by readers). */
+/** The files a training run writes into its directory (`--force` removes them; nothing else there). */
+export const RUN_FILES = [
+  'config.json',
+  'state.json',
+  'model.safetensors',
+  'optimizer.safetensors',
+  'best.safetensors',
+  'log.jsonl',
+  'eval.json',
+  'eval-caption.json',
+  'report.json',
+  'report.txt',
+] as const;
+
+/** Start a run over in `dir` (`--force`): its old files go, so no old log lines or best weights mix with the new run's. */
+export function clearRun(dir: string): void {
+  for (const name of RUN_FILES) rmSync(join(dir, name), { force: true });
+}
+
 export function appendLog(dir: string, record: object): void {
   appendFileSync(join(dir, 'log.jsonl'), JSON.stringify(record) + '\n');
 }

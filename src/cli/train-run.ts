@@ -17,6 +17,7 @@ import type { Module } from '../nn/module.js';
 import type { EncoderDecoder } from '../models/seq2seq/types.js';
 import { createProgress, parseDuration } from './progress.js';
 import {
+  clearRun,
   type RunConfig,
   appendLog,
   loadRunConfig,
@@ -100,6 +101,7 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
   } else {
     if (existsSync(statePath) && !o.force)
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
+    clearRun(o.out); // --force: the old run's log, weights and scores go
     const kind = o.model as ModelKind;
     const spec: ModelSpec = o.spec ?? defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
     if (spec.kind !== kind) throw new Error(`trainRun: spec.kind must be --model '${kind}', received '${spec.kind}'`);

@@ -86,6 +86,17 @@ test('train caption writes a run; stopping and resuming gives the same weights a
   const [a, b] = [weightsOf(whole), weightsOf(parts)];
   assert.deepEqual(Object.keys(a), Object.keys(b));
   for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k].data), Array.from(a[k].data), k);
+
+  // --force starts over: the old run's log lines and best weights do not survive into the new one
+  trainCaption(base(whole, { steps: 2, force: true }), 'test');
+  const again = readFileSync(join(whole, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number }); // prettier-ignore
+  assert.deepEqual(
+    again.filter((r) => r.type !== 'step').map((r) => [r.type, r.step]),
+    [
+      ['eval', 2],
+      ['stop', 2],
+    ],
+  );
 });
 
 test('--expected-warmup lowers the share of images on the expected location from 1 to --expected-prob', () => {
