@@ -25,6 +25,7 @@ import {
 import type { SpamData } from './classify-data.js';
 import { parseDuration } from './progress.js';
 import {
+  clearRun,
   appendLog,
   loadWeights,
   readCheckpoint,
@@ -160,6 +161,7 @@ export function trainClassifyRun(
   } else {
     if (existsSync(join(o.out, 'state.json')) && !o.force)
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
+    clearRun(o.out); // --force: the old run's log, weights and scores go
     mkdirSync(o.out, { recursive: true });
     const config: ClassifyRunConfig = {
       task: 'classify',
