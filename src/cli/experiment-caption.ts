@@ -49,6 +49,8 @@ export interface CaptionExperimentRow {
   run: string;
   attention: string;
   expectedProb: number;
+  /** The attention and the training options that set this run apart, e.g. 'hard (expected-location p 0.5, warmup 1000)'. */
+  variant: string;
   seed: number;
   steps: number;
   trainingSeconds: number;
@@ -190,12 +192,21 @@ export function captionExperiment(
       run: dir,
       attention: config.model.attention,
       expectedProb: config.model.expectedProb ?? 0,
+      variant: variantOf(config),
       seed: config.train.seed,
       ...trainingOf(dir),
       test: { ...evaluation.scores, beam: evaluation.beam },
       gradients: captionGradientStats(dir, o),
     };
   });
+}
+
+function variantOf(config: CaptionRunConfig): string {
+  if (config.model.attention !== 'hard') return config.model.attention;
+  const parts = [`expected-location p ${config.model.expectedProb ?? 0}`];
+  if (config.train.expectedWarmup) parts.push(`warmup ${config.train.expectedWarmup}`);
+  if ((config.train.rewardWeight ?? 1) !== 1) parts.push(`λ_r ${config.train.rewardWeight}`);
+  return `hard (${parts.join(', ')})`;
 }
 
 /** One markdown table: a row per run, then mean ± sd per attention kind when seeds repeat. */
@@ -206,9 +217,8 @@ export function formatCaptionExperiment(rows: CaptionExperimentRow[], command: s
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    const kind = r.attention === 'hard' ? `hard (expected-location p ${r.expectedProb})` : r.attention;
     out.push(
-      `| ${r.run} | ${kind} | ${r.seed} | ${r.steps} | ${r.msPerStep.toFixed(0)} | ${pct(r.test.exactMatch)} | ` +
+      `| ${r.run} | ${r.variant} | ${r.seed} | ${r.steps} | ${r.msPerStep.toFixed(0)} | ${pct(r.test.exactMatch)} | ` +
         `${r.test.bleu.toFixed(1)} | ${pct(r.test.wordAccuracy)} | ${pct(r.test.attentionInBox)} (${pct(r.test.chanceInBox)}) | ` +
         `${r.gradients.meanGate === null ? '–' : r.gradients.meanGate.toFixed(2)} | ` +
         `${r.gradients.msPerGradient.toFixed(0)} | ${r.gradients.relativeVariance.toFixed(3)} | ${r.gradients.meanCosine.toFixed(3)} |`,
@@ -216,8 +226,7 @@ export function formatCaptionExperiment(rows: CaptionExperimentRow[], command: s
   }
   const groups = new Map<string, CaptionExperimentRow[]>();
   for (const r of rows) {
-    const key = `${r.attention}/${r.expectedProb}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    groups.set(r.variant, [...(groups.get(r.variant) ?? []), r]);
   }
   const spread = (xs: number[]) => {
     const m = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -234,7 +243,7 @@ export function formatCaptionExperiment(rows: CaptionExperimentRow[], command: s
     for (const g of repeated) {
       const inBox = g.map((r) => r.test.attentionInBox).filter((x): x is number => x !== null);
       out.push(
-        `| ${g[0].attention}${g[0].attention === 'hard' ? ` (p ${g[0].expectedProb})` : ''} | ${g.length} | ` +
+        `| ${g[0].variant} | ${g.length} | ` +
           `${spread(g.map((r) => r.test.exactMatch))} | ${inBox.length >= 2 ? spread(inBox) : '–'} |`,
       );
     }

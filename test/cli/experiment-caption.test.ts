@@ -45,6 +45,7 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
     const path = join(dir, 'config.json');
     const config = JSON.parse(readFileSync(path, 'utf8'));
     config.model.dropout = 0;
+    if (dir === hard) Object.assign(config.train, { expectedWarmup: 100, rewardWeight: 0.5 }); // named in its row
     writeFileSync(path, JSON.stringify(config));
   }
   const o = { samples: 4, batchSize: 3, dataDir: data };
@@ -74,7 +75,7 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
   assert.equal(rows[1].gradients.relativeVariance, h.relativeVariance);
   assert.ok(rows.every((r) => r.msPerStep > 0 && r.trainingSeconds > 0));
   const table = formatCaptionExperiment(rows, 'attend experiment caption …');
-  assert.match(table, /\| hard \(expected-location p 0\.5\) \| 5 \| 4 \|/);
+  assert.match(table, /\| hard \(expected-location p 0\.5, warmup 100, λ_r 0\.5\) \| 5 \| 4 \|/);
 });
 
 test('experiment caption: a run without eval-caption.json is refused with the command to run', () => {
