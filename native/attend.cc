@@ -22,6 +22,7 @@
 #include "pool.h"
 #include "random.h"
 #include "rnn.h"
+#include "strided.h"
 #include "rowwise.h"
 
 namespace attend {
@@ -115,5 +116,6 @@ NAPI_MODULE_INIT() {
   register_random(env, exports);
   register_additive(env, exports);
   register_rnn(env, exports);
+  register_strided(env, exports);
   return exports;
 }

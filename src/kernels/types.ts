@@ -204,4 +204,23 @@ export interface Kernels {
     rows: number,
     H: number,
   ): void;
+
+  /** out[i] = x[offset + Σ_d idx_d · strides[d]] over the indices of `shape` (reference/strided.ts). */
+  stridedCopy(
+    out: TypedArray,
+    x: TypedArray,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+  ): void;
+
+  /** dst[offset + Σ_d idx_d · strides[d]] (+)= src[i], the adjoint of stridedCopy (reference/strided.ts). */
+  stridedScatter(
+    dst: TypedArray,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+    src: TypedArray,
+    accumulate?: boolean,
+  ): void;
 }

@@ -176,6 +176,21 @@ interface NativeAddon {
     isa: number,
     threads: number,
   ): void;
+  stridedCopy(
+    out: Float32Array,
+    x: Float32Array,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+  ): void;
+  stridedScatter(
+    dst: Float32Array,
+    offset: number,
+    shape: readonly number[],
+    strides: readonly number[],
+    src: Float32Array,
+    accumulate: boolean,
+  ): void;
   gruForward(...args: [...Float32Array[], number, number, number]): void;
   gruBackward(...args: [...Float32Array[], number, number, number]): void;
   lstmForward(...args: [...Float32Array[], number, number, number]): void;
@@ -188,6 +203,8 @@ export interface NativeOptions {
   isa?: NativeIsa;
   /** Multiply-adds below which a GEMM or attention call stays on the calling thread (−1: the addon's 2²²). Tests set 0. */
   minParallelWork?: number;
+  /** Elements below which a strided copy or scatter stays in JavaScript (default 2048: a call costs a microsecond or two). Tests set 0. */
+  minStridedElements?: number;
   /** The addon file. Default build/attend_native.node in the package. */
   path?: string;
 }
@@ -234,6 +251,8 @@ const REQUIRED = [
   'gruForward',
   'gruBackward',
   'lstmForward',
+  'stridedCopy',
+  'stridedScatter',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -304,6 +323,7 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
     ...additive(addon, code, threads),
     ...recurrent(addon, code),
+    ...strided(addon, options.minStridedElements ?? 2048),
   };
 }
 
@@ -348,6 +368,25 @@ function additive(
             threads,
           )
         : ref.additiveBackward(dq, dk, dv, ge, t, v, G, n, m, da),
+  };
+}
+
+/**
+ * Strided copies and scatters (native/strided.cc) of float32 arrays of at least `min` elements
+ * (a call costs a microsecond or two, more than a short copy in JavaScript); the rest, and every
+ * other type, goes to the reference. Both give the same bits.
+ */
+function strided(addon: NativeAddon, min: number): Pick<Kernels, 'stridedCopy' | 'stridedScatter'> {
+  const ref = referenceKernels;
+  return {
+    stridedCopy: (out, x, offset, shape, strides) =>
+      out.length >= min && out instanceof Float32Array && x instanceof Float32Array
+        ? addon.stridedCopy(out, x, offset, shape, strides)
+        : ref.stridedCopy(out, x, offset, shape, strides),
+    stridedScatter: (dst, offset, shape, strides, src, accumulate = true) =>
+      src.length >= min && dst instanceof Float32Array && src instanceof Float32Array
+        ? addon.stridedScatter(dst, offset, shape, strides, src, accumulate)
+        : ref.stridedScatter(dst, offset, shape, strides, src, accumulate),
   };
 }
 

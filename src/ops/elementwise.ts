@@ -1,3 +1,4 @@
+import { kernels } from '../kernels/registry.js';
 import {
   type Arith,
   type BinaryFn,
@@ -8,7 +9,6 @@ import {
   unaryMath,
   unaryMathBackward,
 } from '../kernels/reference/elementwise.js';
-import { stridedScatter } from '../kernels/reference/strided.js';
 import { record } from '../tensor/autograd.js';
 import { type DType, allocate, allocateUninit, isFloat, promote } from '../tensor/dtype.js';
 import { type Shape, broadcastShapes, broadcastStrides, fmt, sameShape } from '../tensor/shape.js';
@@ -38,7 +38,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
     g.dtype,
     shape.reduce((a, b) => a * b, 1),
   );
-  stridedScatter(out, 0, g.shape, broadcastStrides(shape, g.shape), g.data);
+  kernels().stridedScatter(out, 0, g.shape, broadcastStrides(shape, g.shape), g.data);
   return new Tensor(out, shape);
 }
 

@@ -1,4 +1,4 @@
-import { stridedCopy, stridedScatter } from '../kernels/reference/strided.js';
+import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
 import { type TypedArray, allocate, allocateUninit } from '../tensor/dtype.js';
 import {
@@ -78,7 +78,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const xs = stridesOf(x.shape);
   const shape = perm.map((p) => x.shape[p]);
   const out = allocateUninit(x.dtype, x.size); // the copy writes every element
-  stridedCopy(
+  kernels().stridedCopy(
     out,
     x.data,
     0,
@@ -108,7 +108,7 @@ export function expand(x: Tensor, shapeIn: Shape): Tensor {
     throw new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shapeIn)}`);
   if (b.length === x.ndim && b.every((d, i) => d === x.shape[i])) return x;
   const out = allocate(x.dtype, sizeOf(shape));
-  stridedCopy(out, x.data, 0, shape, broadcastStrides(x.shape, shape));
+  kernels().stridedCopy(out, x.data, 0, shape, broadcastStrides(x.shape, shape));
   return record(new Tensor(out, shape), 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }
 
@@ -128,14 +128,14 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   strides[a] *= step;
   const offset = s * xs[a];
   const out = allocate(x.dtype, sizeOf(shape));
-  stridedCopy(out, x.data, offset, shape, strides);
+  kernels().stridedCopy(out, x.data, offset, shape, strides);
   const backward = (g: Tensor, sums: (TypedArray | null)[] = [null]) => {
     const sum = sums[0];
     if (sum)
-      stridedScatter(sum, offset, shape, strides, g.data); // into the running sum
+      kernels().stridedScatter(sum, offset, shape, strides, g.data); // into the running sum
     else {
       const gx = allocate(g.dtype, x.size);
-      stridedScatter(gx, offset, shape, strides, g.data);
+      kernels().stridedScatter(gx, offset, shape, strides, g.data);
       return [new Tensor(gx, x.shape)];
     }
     return [null];
@@ -173,7 +173,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const os = stridesOf(shape);
   let offset = 0;
   for (const t of tensors) {
-    stridedScatter(out, offset * os[a], t.shape, os, t.data, false);
+    kernels().stridedScatter(out, offset * os[a], t.shape, os, t.data, false);
     offset += t.shape[a];
   }
   return record(new Tensor(out, shape), 'concat', [...tensors], (g) => {
@@ -236,10 +236,10 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   if (value !== 0) out.fill(value);
   const os = stridesOf(shape);
   const offset = before.reduce((s, b, i) => s + b * os[i], 0);
-  stridedScatter(out, offset, x.shape, os, x.data, false);
+  kernels().stridedScatter(out, offset, x.shape, os, x.data, false);
   return record(new Tensor(out, shape), 'pad', [x], (g) => {
     const gx = allocate(g.dtype, x.size);
-    stridedCopy(gx, g.data, offset, x.shape, os);
+    kernels().stridedCopy(gx, g.data, offset, x.shape, os);
     return [new Tensor(gx, x.shape)];
   });
 }

@@ -6,6 +6,7 @@ import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { adamStep, sumOfSquares } from './optim.js';
 import { keepMask } from './random.js';
 import { gruBackward, gruForward, lstmForward } from './rnn.js';
+import { stridedCopy, stridedScatter } from './strided.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
 
 /** The plain-loop backend: readable, float32 and float64, and the oracle every fast backend is tested against. */
@@ -28,4 +29,6 @@ export const referenceKernels: Kernels = {
   gruForward,
   gruBackward,
   lstmForward,
+  stridedCopy,
+  stridedScatter,
 };
