@@ -1,6 +1,6 @@
 import { reluScale, reluScaleBackward } from '../kernels/reference/elementwise.js';
 import { record } from '../tensor/autograd.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocateUninit } from '../tensor/dtype.js';
 import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { relu } from './elementwise.js';
@@ -24,10 +24,10 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
   const n = x.size;
   const keep = keepMask(generator ?? defaultGenerator, n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const out = allocate(x.dtype, n);
+  const out = allocateUninit(x.dtype, n); // reluScale writes every element
   reluScale(out, x.data, keep, scale);
   return record(new Tensor(out, x.shape), 'reluDropout', [x], (g) => {
-    const dx = allocate(g.dtype, n);
+    const dx = allocateUninit(g.dtype, n);
     reluScaleBackward(dx, g.data, x.data, keep, scale);
     return [new Tensor(dx, x.shape)];
   });

@@ -1,6 +1,6 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, type TypedArray, allocate, allocateUninit, isFloat } from '../tensor/dtype.js';
+import { type FloatArray, type TypedArray, allocateUninit, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, fmt, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { sumTo } from './elementwise.js';
@@ -140,7 +140,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   let init: FloatArray | undefined;
   if (bias && bias.dtype === x.dtype && isFloat(x.dtype)) {
     // every row starts as the bias and the GEMM adds x Wᵀ to it: copies, not a JS pass over y
-    init = allocate(x.dtype, rows * outF) as FloatArray;
+    init = allocateUninit(x.dtype, rows * outF) as FloatArray; // every row set below
     for (let r = 0; r < rows; r++) init.set(bias.data, r * outF);
   }
   const y = gemmRaw('linear', x2, weight, false, true, init); // [N, out]

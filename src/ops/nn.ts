@@ -1,6 +1,6 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
-import { type FloatArray, allocate, isFloat } from '../tensor/dtype.js';
+import { type FloatArray, allocate, allocateUninit, isFloat } from '../tensor/dtype.js';
 import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
 import { fmt, normAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -84,15 +84,16 @@ export function layerNorm(
   }
   const cols = sizeOf(normalizedShape);
   const rows = x.size / cols;
-  const y = allocate(x.dtype, x.size) as FloatArray;
-  const mu = allocate(x.dtype, rows) as FloatArray;
-  const rstd = allocate(x.dtype, rows) as FloatArray;
+  // the kernel writes every element of y, mu and rstd, and of dx below (dw and db it sums into)
+  const y = allocateUninit(x.dtype, x.size) as FloatArray;
+  const mu = allocateUninit(x.dtype, rows) as FloatArray;
+  const rstd = allocateUninit(x.dtype, rows) as FloatArray;
   const w = (weight?.data ?? null) as FloatArray | null;
   const b = (bias?.data ?? null) as FloatArray | null;
   kernels().layerNormForward(y, mu, rstd, x.data as FloatArray, w, b, rows, cols, eps);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(new Tensor(y, x.shape), 'layerNorm', inputs, (g) => {
-    const dx = allocate(g.dtype, x.size) as FloatArray;
+    const dx = allocateUninit(g.dtype, x.size) as FloatArray;
     const dw = weight ? (allocate(g.dtype, cols) as FloatArray) : null;
     const db = bias ? (allocate(g.dtype, cols) as FloatArray) : null;
     kernels().layerNormBackward(dx, dw, db, g.data as FloatArray, x.data as FloatArray, mu, rstd, w, rows, cols);
@@ -113,11 +114,11 @@ export function dropout(x: Tensor, p: number, training = true, generator?: Gener
   const n = x.size;
   const keep = keepMask(generator ?? defaultGenerator, n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const out = allocate(x.dtype, n);
+  const out = allocateUninit(x.dtype, n); // written whole below
   const xd = x.data;
   for (let i = 0; i < n; i++) out[i] = xd[i] * (keep[i] * scale); // a product, not a select: 0 · ∞ = NaN as in PyTorch
   return record(new Tensor(out, x.shape), 'dropout', [x], (g) => {
-    const dx = allocate(g.dtype, n);
+    const dx = allocateUninit(g.dtype, n);
     const gd = g.data;
     for (let i = 0; i < n; i++) dx[i] = gd[i] * (keep[i] * scale);
     return [new Tensor(dx, x.shape)];

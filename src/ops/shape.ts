@@ -127,7 +127,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number, step
   const strides = [...xs];
   strides[a] *= step;
   const offset = s * xs[a];
-  const out = allocate(x.dtype, sizeOf(shape));
+  const out = allocateUninit(x.dtype, sizeOf(shape)); // the copy writes every element
   kernels().stridedCopy(out, x.data, offset, shape, strides);
   const backward = (g: Tensor, sums: (TypedArray | null)[] = [null]) => {
     const sum = sums[0];
