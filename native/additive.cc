@@ -62,53 +62,25 @@ ATTEND_INLINE void backward_range(float* dq, float* dk, double* dv, const float*
     }
 }
 
-using Forward = void (*)(float*, float*, const float*, const float*, const float*, const Sizes&, int64_t, int64_t);
-using Backward = void (*)(float*, float*, double*, const float*, const float*, const float*, const Sizes&, int64_t,
-                          int64_t);
+// One build of each loop per instruction set (the target attribute lets GCC vectorise it for that set).
+#define ATTEND_ADDITIVE_ISA(NAME, ATTR)                                                                          \
+  ATTR void forward_##NAME(float* e, float* t, const float* qp, const float* kp, const float* v, const Sizes& s, \
+                           int64_t g0, int64_t g1) {                                                              \
+    forward_range(e, t, qp, kp, v, s, g0, g1);                                                                   \
+  }                                                                                                              \
+  ATTR void backward_##NAME(float* dq, float* dk, double* dv, const float* ge, const float* t, const float* v,   \
+                            const Sizes& s, int64_t g0, int64_t g1) {                                            \
+    backward_range(dq, dk, dv, ge, t, v, s, g0, g1);                                                             \
+  }
 
-void forward_portable(float* e, float* t, const float* qp, const float* kp, const float* v, const Sizes& s, int64_t g0,
-                      int64_t g1) {
-  forward_range(e, t, qp, kp, v, s, g0, g1);
-}
-void backward_portable(float* dq, float* dk, double* dv, const float* ge, const float* t, const float* v,
-                       const Sizes& s, int64_t g0, int64_t g1) {
-  backward_range(dq, dk, dv, ge, t, v, s, g0, g1);
-}
+ATTEND_ADDITIVE_ISA(portable, )
 #if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("avx2,fma"))) void forward_avx2(float* e, float* t, const float* qp, const float* kp,
-                                                      const float* v, const Sizes& s, int64_t g0, int64_t g1) {
-  forward_range(e, t, qp, kp, v, s, g0, g1);
-}
-__attribute__((target("avx512f"))) void forward_avx512(float* e, float* t, const float* qp, const float* kp,
-                                                       const float* v, const Sizes& s, int64_t g0, int64_t g1) {
-  forward_range(e, t, qp, kp, v, s, g0, g1);
-}
-__attribute__((target("avx2,fma"))) void backward_avx2(float* dq, float* dk, double* dv, const float* ge,
-                                                       const float* t, const float* v, const Sizes& s, int64_t g0,
-                                                       int64_t g1) {
-  backward_range(dq, dk, dv, ge, t, v, s, g0, g1);
-}
-__attribute__((target("avx512f"))) void backward_avx512(float* dq, float* dk, double* dv, const float* ge,
-                                                        const float* t, const float* v, const Sizes& s, int64_t g0,
-                                                        int64_t g1) {
-  backward_range(dq, dk, dv, ge, t, v, s, g0, g1);
-}
+ATTEND_ADDITIVE_ISA(avx2, __attribute__((target("avx2,fma"))))
+ATTEND_ADDITIVE_ISA(avx512, __attribute__((target("avx512f"))))
+#define ATTEND_PICK(FN, isa) ((isa) == Isa::avx512 ? FN##_avx512 : (isa) == Isa::avx2 ? FN##_avx2 : FN##_portable)
+#else
+#define ATTEND_PICK(FN, isa) FN##_portable
 #endif
-
-Forward forward_for(Isa isa) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == Isa::avx512) return forward_avx512;
-  if (isa == Isa::avx2) return forward_avx2;
-#endif
-  return forward_portable;
-}
-Backward backward_for(Isa isa) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == Isa::avx512) return backward_avx512;
-  if (isa == Isa::avx2) return backward_avx2;
-#endif
-  return backward_portable;
-}
 
 // Parts over g: one when the work is small, else four per thread (claimed in any order).
 int parts_for(const Sizes& s, int threads) {
@@ -142,7 +114,7 @@ napi_value AdditiveForward(napi_env env, napi_callback_info info) {
       !get_f32(env, argv[3], what, "kp", double(s.G) * double(s.m) * double(s.da), kp) ||
       !get_f32(env, argv[4], what, "v", double(s.da), v))
     return nullptr;
-  const Forward f = forward_for(isa);
+  const auto f = ATTEND_PICK(forward, isa);
   const int parts = parts_for(s, threads);
   if (parts <= 1) return f(e, t, qp, kp, v, s, 0, s.G), nullptr;
   pool().run(parts, [&](int p) { f(e, t, qp, kp, v, s, s.G * p / parts, s.G * (p + 1) / parts); });
@@ -172,7 +144,7 @@ napi_value AdditiveBackward(napi_env env, napi_callback_info info) {
       type != napi_float64_array || double(length) < double(s.da))
     return fail(env, "additiveBackward: dv must be a Float64Array of at least da elements"), nullptr;
   auto* dv = static_cast<double*>(dv_data);
-  const Backward b = backward_for(isa);
+  const auto b = ATTEND_PICK(backward, isa);
   const int parts = parts_for(s, threads);
   if (parts <= 1) return b(dq, dk, dv, ge, t, v, s, 0, s.G), nullptr;
   // each part sums its own dv; the parts are added in order, whichever thread ran them
