@@ -146,6 +146,7 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): Tensor[
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
   const owned = new Set<Tensor>();
+  const leafStorage = new Set<ArrayBufferLike>();
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     const g = grads.get(t);
@@ -154,7 +155,12 @@ function backwardPass(root: Tensor, grad: Tensor, retainGraph: boolean): Tensor[
     owned.delete(g); // from here on g may be shared (an op may pass it through as an input's gradient)
     const fn = t.gradFn;
     if (!fn) {
-      t.grad = t.grad ? t.grad.add(g) : g; // a leaf: accumulate, as PyTorch does
+      let sum = t.grad ? t.grad.add(g) : g; // a leaf: accumulate, as PyTorch does
+      // an op may hand one gradient to two inputs (add of two leaves of one shape): each leaf
+      // gets its own, or scaling one in place (clipGradNorm) would scale the other too
+      if (leafStorage.has(sum.data.buffer)) sum = sum.clone();
+      leafStorage.add(sum.data.buffer);
+      t.grad = sum;
       continue;
     }
     if (!fn.backward) {

@@ -119,3 +119,13 @@ test('releaseActivations with retainGraph is refused, naming both', () => {
     /releaseActivations.*retainGraph/,
   );
 });
+
+test('two leaves that receive one gradient get one each: clipping scales each exactly once', () => {
+  const a = F.ones([4]).requiresGrad_();
+  const b = F.ones([4]).requiresGrad_();
+  F.sum(F.mul(F.add(a, b), 3)).backward(); // add hands the same gradient to both inputs
+  assert.notEqual(a.grad!.data.buffer, b.grad!.data.buffer);
+  A.clipGradNorm([a, b], 1); // ‖g‖ = √(8 · 9) = √72
+  const want = 3 / (Math.sqrt(72) + 1e-6);
+  for (const p of [a, b]) for (const g of p.grad!.data) assert.ok(Math.abs(g - want) < 1e-6, `${g} vs ${want}`);
+});
