@@ -77,9 +77,6 @@ ATTEND_ADDITIVE_ISA(portable, )
 #if defined(__x86_64__) || defined(__i386__)
 ATTEND_ADDITIVE_ISA(avx2, __attribute__((target("avx2,fma"))))
 ATTEND_ADDITIVE_ISA(avx512, __attribute__((target("avx512f"))))
-#define ATTEND_PICK(FN, isa) ((isa) == Isa::avx512 ? FN##_avx512 : (isa) == Isa::avx2 ? FN##_avx2 : FN##_portable)
-#else
-#define ATTEND_PICK(FN, isa) FN##_portable
 #endif
 
 // Parts over g: one when the work is small, else four per thread (claimed in any order).

@@ -9,6 +9,15 @@ namespace attend {
 enum class Isa : int { portable = 0, avx2 = 1, avx512 = 2 };
 
 const char* isa_name(Isa isa);
+
+// FN_avx512, FN_avx2 or FN_portable for `isa`: the per-instruction-set builds of one loop, which
+// each kernel file defines under target attributes; other architectures have the portable one only.
+#if defined(__x86_64__) || defined(__i386__)
+#define ATTEND_PICK(FN, isa) \
+  ((isa) == ::attend::Isa::avx512 ? FN##_avx512 : (isa) == ::attend::Isa::avx2 ? FN##_avx2 : FN##_portable)
+#else
+#define ATTEND_PICK(FN, isa) FN##_portable
+#endif
 // The best instruction set this CPU (and OS) supports.
 Isa best_isa();
 bool isa_supported(Isa isa);

@@ -84,12 +84,7 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
       !get_double(env, argv[8], "eps", s.eps) || !get_double(env, argv[9], "decay", s.decay) ||
       !get_double(env, argv[10], "l2", s.l2) || !get_isa(env, argv[11], isa))
     return nullptr;
-  const int64_t size = static_cast<int64_t>(n);
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == Isa::avx512) return adam_avx512(p, g, m, v, size, s), nullptr;
-  if (isa == Isa::avx2) return adam_avx2(p, g, m, v, size, s), nullptr;
-#endif
-  adam_portable(p, g, m, v, size, s);
+  ATTEND_PICK(adam, isa)(p, g, m, v, static_cast<int64_t>(n), s);
   return nullptr;
 }
 
@@ -101,15 +96,7 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, argv, "sumOfSquares") || !get_f32(env, argv[0], "sumOfSquares", "x", -1, x, &n) ||
       !get_isa(env, argv[1], isa))
     return nullptr;
-  double sum;
-#if defined(__x86_64__) || defined(__i386__)
-  if (isa == Isa::avx512)
-    sum = squares_avx512(x, static_cast<int64_t>(n));
-  else if (isa == Isa::avx2)
-    sum = squares_avx2(x, static_cast<int64_t>(n));
-  else
-#endif
-    sum = squares_portable(x, static_cast<int64_t>(n));
+  const double sum = ATTEND_PICK(squares, isa)(x, static_cast<int64_t>(n));
   napi_value result;
   napi_create_double(env, sum, &result);
   return result;

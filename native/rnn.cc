@@ -93,9 +93,6 @@ ATTEND_RNN_ISA(portable, )
 #if defined(__x86_64__) || defined(__i386__)
 ATTEND_RNN_ISA(avx2, __attribute__((target("avx2,fma"))))
 ATTEND_RNN_ISA(avx512, __attribute__((target("avx512f"))))
-#define ATTEND_PICK(FN, isa) ((isa) == Isa::avx512 ? FN##_avx512 : (isa) == Isa::avx2 ? FN##_avx2 : FN##_portable)
-#else
-#define ATTEND_PICK(FN, isa) FN##_portable
 #endif
 
 bool sizes(napi_env env, napi_value* argv, const char* what, int64_t& rows, int64_t& H, Isa& isa) {
