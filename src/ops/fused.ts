@@ -1,7 +1,7 @@
 import { reluScale, reluScaleBackward } from '../kernels/reference/elementwise.js';
 import { record } from '../tensor/autograd.js';
 import { allocateUninit } from '../tensor/dtype.js';
-import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
+import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { relu } from './elementwise.js';
 import { dropout } from './nn.js';
@@ -22,7 +22,7 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
   }
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], received ${p}`);
   const n = x.size;
-  const keep = keepMask(generator ?? defaultGenerator, n, p);
+  const keep = (generator ?? defaultGenerator).keepMask(n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocateUninit(x.dtype, n); // reluScale writes every element
   reluScale(out, x.data, keep, scale);

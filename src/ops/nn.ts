@@ -1,7 +1,7 @@
 import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
 import { type FloatArray, allocate, allocateUninit, isFloat } from '../tensor/dtype.js';
-import { type Generator, defaultGenerator, keepMask } from '../tensor/random.js';
+import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt, normAxis, sameShape, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, mul, neg, sub, where, ne } from './elementwise.js';
@@ -106,13 +106,13 @@ export function layerNorm(
 
 /**
  * Inverted dropout: zero each element with probability p and scale the rest by 1/(1 − p),
- * so eval (training = false) is the identity. Seeded through the generator (see keepMask).
+ * so eval (training = false) is the identity. Seeded through the generator (see Generator.keepMask).
  */
 export function dropout(x: Tensor, p: number, training = true, generator?: Generator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], received ${p}`);
   if (!training || p === 0) return x;
   const n = x.size;
-  const keep = keepMask(generator ?? defaultGenerator, n, p);
+  const keep = (generator ?? defaultGenerator).keepMask(n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocateUninit(x.dtype, n); // written whole below
   const xd = x.data;

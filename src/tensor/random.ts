@@ -63,7 +63,11 @@ export class Generator {
     return out;
   }
 
-  /** A dropout mask of n elements, each kept with probability 1 − p, from this stream (see keepMask). */
+  /**
+   * A dropout mask of n elements: 1 where one is kept, with probability 1 − p. One 32-bit draw of
+   * this stream per element, dropped when below p·2³², so P(drop) = p to within 2⁻³²
+   * (src/kernels/reference/random.ts).
+   */
   keepMask(n: number, p: number): Uint8Array {
     const keep = new Uint8Array(n);
     kernels().keepMask(keep, this.s, p);
@@ -112,15 +116,6 @@ export class Generator {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
-/**
- * A dropout mask: 1 where an element is kept, with probability 1 − p. One 32-bit draw per
- * element (the generator's nextUint32 stream), dropped when below p·2³², so P(drop) = p to
- * within 2⁻³² (src/kernels/reference/random.ts).
- */
-export function keepMask(generator: Generator, n: number, p: number): Uint8Array {
-  return generator.keepMask(n, p);
 }
 
 /** The default generator used when no generator is passed. */
