@@ -25,6 +25,7 @@ const REACH = 4;
 let capacity = 512 * 2 ** 20;
 let held = 0;
 const free = new Map<number, ArrayBuffer[]>(); // size class (bytes) → released buffers
+const inPool = new Set<ArrayBuffer>(); // the same buffers: a second release of one is ignored
 let recording: Set<ArrayBuffer> | null = null;
 let reused = 0;
 let fresh = 0;
@@ -90,6 +91,7 @@ function take(bytes: number): ArrayBuffer | undefined {
     const buffer = free.get(cls)?.pop();
     if (buffer) {
       held -= cls;
+      inPool.delete(buffer);
       return buffer;
     }
   }
@@ -100,11 +102,11 @@ function take(bytes: number): ArrayBuffer | undefined {
 export function recycle(buffers: Iterable<ArrayBuffer>): void {
   for (const buffer of buffers) {
     const cls = buffer.byteLength;
-    if (cls < MIN_BYTES || sizeClass(cls) !== cls || held + cls > capacity) continue;
+    if (cls < MIN_BYTES || sizeClass(cls) !== cls || held + cls > capacity || inPool.has(buffer)) continue;
     const list = free.get(cls) ?? [];
-    if (list.includes(buffer)) continue;
     if (poison) new Float32Array(buffer, 0, cls >> 2).fill(NaN);
     list.push(buffer);
+    inPool.add(buffer);
     free.set(cls, list);
     held += cls;
   }
@@ -135,6 +137,7 @@ export function setPoolCapacity(bytes: number): void {
   capacity = bytes;
   if (held > capacity) {
     free.clear();
+    inPool.clear();
     held = 0;
   }
 }
