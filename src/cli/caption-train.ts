@@ -30,7 +30,18 @@ import { clipGradNorm } from '../train/clip.js';
 import { Adam } from '../train/optim.js';
 import { type TrainState, initialTrainState } from '../train/trainer.js';
 import { parseDuration } from './progress.js';
-import { appendLog, clearRun, readCheckpoint, readJson, saveWeights, writeCheckpoint, writeJson } from './run-dir.js';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { readFileChecked } from '../node/files.js';
+import {
+  appendLog,
+  clearRun,
+  readCheckpoint,
+  readJson,
+  resolveRun,
+  saveWeights,
+  writeCheckpoint,
+  writeJson,
+} from './run-dir.js';
 
 /** Training images used for training scenes; the rest of the 60,000 make the dev scenes. */
 export const TRAIN_IMAGES = 55000;
@@ -58,6 +69,13 @@ export interface CaptionTrainOptions {
   expectedWarmup?: number;
   /** Hard attention: probability that an image trains with the expected location (default 0.5, as the paper). */
   expectedProb?: number;
+  /**
+   * A caption run (or its .safetensors) whose CNN weights (conv1 … conv4) start this run; the
+   * rest is initialised as usual. Read once, when the run starts.
+   */
+  encoderFrom?: string;
+  /** Keep the CNN fixed: it runs outside autograd and the optimiser leaves it alone. */
+  freezeEncoder?: boolean;
   evalEvery: number;
   devScenes: number;
   clip: number;
@@ -111,10 +129,27 @@ const FIXED_ON_RESUME = [
   'entropyWeight',
   'rewardWeight',
   'expectedWarmup',
+  'encoderFrom',
+  'freezeEncoder',
   'clip',
   'evalEvery',
   'devScenes',
 ] as const;
+
+/** Copy the CNN's weights (conv1 … conv4) of another caption run into `model`. */
+export function loadEncoder(model: Captioner, runOrCheckpoint: string): void {
+  const { weights } = resolveRun(runOrCheckpoint);
+  const { tensors } = decodeSafetensors(readFileChecked(weights));
+  const own = Object.keys(model.stateDict()).filter((k) => /^conv[1-4]\./.test(k));
+  const missing = own.filter((k) => !(k in tensors));
+  if (missing.length)
+    throw new Error(`--encoder-from ${runOrCheckpoint}: ${weights} has no ${missing.join(', ')}: expected a caption run`); // prettier-ignore
+  try {
+    model.loadStateDict(Object.fromEntries(own.map((k) => [k, tensors[k]])), { strict: false });
+  } catch (e) {
+    throw new Error(`--encoder-from ${runOrCheckpoint}: ${(e as Error).message}`);
+  }
+}
 
 /** The share of images on the expected location at `step`: from 1 down to `target` over `warmup` steps. */
 export function expectedShare(step: number, warmup: number, target: number): number {
@@ -174,8 +209,14 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
   const vocab = captionVocab();
   const generator = new Generator(o.seed);
   const model = new Captioner(config.model, generator);
+  if (o.encoderFrom !== undefined && !o.resume) loadEncoder(model, o.encoderFrom);
+  model.freezeEncoder = o.freezeEncoder ?? false;
   const parameters = model.parameters().reduce((n, p) => n + p.size, 0);
-  const optimizer = new Adam(model.parameters(), { lr: o.lr });
+  const fixed = new Set(o.freezeEncoder ? model.encoderParameters() : []);
+  const optimizer = new Adam(
+    model.parameters().filter((p) => !fixed.has(p)),
+    { lr: o.lr },
+  );
   const reinforce = o.attention === 'hard' ? new ReinforceBaseline(0.9, o.rewardWeight ?? 1, o.entropyWeight) : null;
   const state: CaptionState = o.resume
     ? (unpackCheckpoint(readCheckpoint(o.out), model, optimizer) as CaptionState)
@@ -193,6 +234,8 @@ export function trainCaption(options: CaptionTrainOptions, version: string): Cap
   say(
     `attend: training the ${o.attention}-attention captioner (${(parameters / 1e6).toFixed(2)} M parameters, grid ${grid.join('×')}) ` +
       `on ${config.scenes.height}×${config.scenes.width} scenes, batch ${o.batchSize}` +
+      (o.encoderFrom !== undefined ? `, encoder from ${o.encoderFrom}` : '') +
+      (o.freezeEncoder ? ', encoder frozen' : '') +
       `${o.resume ? `, resuming at step ${state.step}` : ''} → ${o.out}`,
   );
 

@@ -55,6 +55,15 @@ export function registerCaptionCommands(program: Command): void {
       'hard attention: share of images trained with the expected location Σ α a instead of a sample (default 0.5, as Xu et al.)',
       nonNegative('--expected-prob'),
     )
+    .option(
+      '--encoder-from <run>',
+      'start the CNN (conv1 … conv4) from the weights of this caption run or .safetensors file',
+    )
+    .option(
+      '--freeze-encoder',
+      'keep the CNN fixed: no gradient, no optimiser step (with --encoder-from: a pretrained encoder, as Xu et al.)',
+      false,
+    )
     .option('--clip <norm>', 'clip gradients to this global norm (0 = off)', nonNegative('--clip'), 5)
     .option('--eval-every <n>', 'score the dev scenes and checkpoint every n steps', integer('--eval-every', 1), 200)
     .option('--dev-scenes <n>', 'dev scenes scored at each evaluation', integer('--dev-scenes', 1), 300)

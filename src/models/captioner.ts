@@ -33,6 +33,7 @@ import * as F from '../ops/index.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { noGrad } from '../tensor/autograd.js';
 import { PAD } from '../data/vocab.js';
 import type { DecodeState, EncoderDecoder, Seq2SeqOutput, StepOutput } from './seq2seq/types.js';
 
@@ -126,6 +127,12 @@ export class Captioner extends Module implements EncoderDecoder {
    * --expected-warmup): the attention learns where to look on the expectation before sampling.
    */
   expectedProb: number;
+  /**
+   * Training with a fixed encoder (attend train caption --freeze-encoder): the CNN runs outside
+   * autograd, so its weights get no gradient and no optimiser touches them. Xu et al. used a
+   * pretrained VGG this way, whose annotations mean something from the first step.
+   */
+  freezeEncoder = false;
 
   constructor(
     readonly spec: CaptionerSpec,
@@ -166,6 +173,15 @@ export class Captioner extends Module implements EncoderDecoder {
   encode(images: Tensor): { annotations: Tensor; grid: [number, number] } {
     if (images.ndim !== 4 || images.shape[1] !== 1)
       throw new Error(`Captioner: images must be [B, 1, H, W], received ${fmt(images.shape)}`);
+    return this.freezeEncoder ? noGrad(() => this.runEncoder(images)) : this.runEncoder(images);
+  }
+
+  /** The CNN's parameters (conv1 … conv4), which --encoder-from loads and --freeze-encoder fixes. */
+  encoderParameters(): Tensor[] {
+    return [this.conv1, this.conv2, this.conv3, this.conv4].flatMap((c) => c.parameters());
+  }
+
+  private runEncoder(images: Tensor): { annotations: Tensor; grid: [number, number] } {
     let x = F.relu(this.conv1.forward(images)); // [B, c1, Hi/2, Wi/2]
     x = F.maxPool2d(F.relu(this.conv2.forward(x)), 2); // [B, c2, Hi/4, Wi/4]
     x = F.maxPool2d(F.relu(this.conv3.forward(x)), 2); // [B, c3, Hi/8, Wi/8]

@@ -8,7 +8,9 @@ import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Command } from 'commander';
 import { encodeIdx } from '../../src/data/idx.js';
-import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { zeros } from '../../src/ops/index.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { registerCaptionCommands } from '../../src/cli/caption.js';
 import { type CaptionTrainOptions, expectedShare, trainCaption } from '../../src/cli/caption-train.js';
 import { captionImage, evalCaption } from '../../src/cli/caption-run.js';
@@ -96,6 +98,42 @@ test('train caption writes a run; stopping and resuming gives the same weights a
       ['eval', 2],
       ['stop', 2],
     ],
+  );
+});
+
+test('--encoder-from starts the CNN from another run; --freeze-encoder keeps it fixed, also across a resume', () => {
+  const src = join(root, 'enc-src');
+  trainCaption(base(src, { attention: 'soft', steps: 2 }), 'test');
+  const source = decodeSafetensors(readFileChecked(join(src, 'best.safetensors'))).tensors;
+  const convKeys = Object.keys(source).filter((k) => k.startsWith('conv'));
+  assert.equal(convKeys.length, 8); // conv1 … conv4, weight and bias
+  const same = (w: Record<string, Tensor>, k: string) => Array.from(w[k].data).every((v, i) => v === source[k].data[i]);
+
+  const init = join(root, 'enc-init');
+  trainCaption(base(init, { steps: 0, encoderFrom: src }), 'test');
+  for (const k of convKeys) assert.ok(same(weightsOf(init), k), `${k} is loaded`);
+
+  const frozen = join(root, 'enc-frozen');
+  trainCaption(base(frozen, { steps: 3, encoderFrom: src, freezeEncoder: true }), 'test');
+  for (const k of convKeys) assert.ok(same(weightsOf(frozen), k), `${k} stays fixed`);
+  assert.notDeepEqual(Array.from(weightsOf(frozen)['L_o.weight'].data), Array.from(weightsOf(init)['L_o.weight'].data), 'the decoder trains'); // prettier-ignore
+
+  const trained = join(root, 'enc-trained');
+  trainCaption(base(trained, { steps: 3, encoderFrom: src }), 'test');
+  assert.ok(!same(weightsOf(trained), 'conv1.weight'), 'without --freeze-encoder the CNN trains on');
+
+  // resumed without repeating the flags: the run keeps its frozen encoder and ends where one run does
+  const parts = join(root, 'enc-parts');
+  trainCaption(base(parts, { steps: 2, encoderFrom: src, freezeEncoder: true }), 'test');
+  trainCaption(base(parts, { steps: 3, resume: true }), 'test');
+  const [a, b] = [weightsOf(frozen), weightsOf(parts)];
+  for (const k of Object.keys(a)) assert.deepEqual(Array.from(b[k].data), Array.from(a[k].data), k);
+
+  const notCaption = join(root, 'not-caption.safetensors');
+  writeFileSync(notCaption, encodeSafetensors({ 'encoder.weight': zeros([2, 2]) }));
+  assert.throws(
+    () => trainCaption(base(join(root, 'enc-bad'), { encoderFrom: notCaption }), 'test'),
+    /--encoder-from .*not-caption\.safetensors: .* has no conv1\.weight, conv1\.bias.*expected a caption run/,
   );
 });
 
