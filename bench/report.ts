@@ -122,7 +122,7 @@ export function detailTable(
           col.label,
           fmtNum(o.median),
           fmtNum(o.min),
-          String(o.n),
+          o.reps ? `${o.n} × ${o.reps}` : String(o.n),
           fmtNum(gflops(c, o.median)),
           load,
           o.cold ? 'one run, no warm-up' : '',

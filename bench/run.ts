@@ -37,7 +37,7 @@ import {
   textTable,
   cell,
 } from './report.js';
-import { type Budget, type Outcome, isTiming, measure } from './timing.js';
+import { type Budget, MIN_SAMPLE_MS, type Outcome, isTiming, measure } from './timing.js';
 
 interface Args {
   quick: boolean;
@@ -398,7 +398,7 @@ async function main(): Promise<void> {
     "- **attention**: B 8, heads 8, d 64, float32, T 64, 256 and 1024, no mask. *fused*: attend's `scaledDotProductAttention` (FlashAttention-style kernel, the T×T weights never stored); *composed*: `softmax(matmul(q, transpose(k)) / √d)` then `matmul` with `v`, the weights stored. *fwd* runs without autograd; *fwd+bwd* is the forward and `backward(dOut)` to q, k and v. The peers run the explicit formula for both rows (ONNX Runtime: forward only). GFLOP/s count the matmul FLOPs only (4·T²·d per head forward, 8·T²·d more backward; the fused backward's recomputation of QKᵀ is not counted).",
     '- **pre-LN block train step**: B 32, T 64, d_model 256, 8 heads, feed-forward 1024 (relu), dropout 0, float32: x → LN → self-attention → residual → LN → FF → residual, mean-square loss against a fixed target, backward, Adam (lr 1e-3) step. attend: `nn.TransformerEncoderLayer(256, 8, { dimFeedforward: 1024, dropout: 0, normFirst: true })` + `Adam`; PyTorch: `nn.TransformerEncoderLayer(256, 8, 1024, dropout=0, batch_first=True, norm_first=True)` + `torch.optim.Adam`; tfjs-wasm: the same block in tfjs-core ops, `tf.train.adam`. GFLOP/s count 3 × the forward matmul FLOPs.',
     '',
-    `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. Garbage is collected between attend runs, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s (${Math.min(budget.maxSingleSec, 12)} s for the reference backend) is not run; its time is extrapolated from the smaller size of the same case by FLOPs (the block's: from the backend's best sgemm rate). Group by group (sgemm, attention, block), attend's backends run first, then each peer in its own process, so the figures of one row are measured minutes apart at most; the detail table gives the 1-minute load average when each started.`,
+    `Timing (bench/timing.ts): one or two warm-up runs, then N timed runs, N = ${budget.seconds} s ÷ one run, clamped to [${budget.minRuns}, ${budget.maxRuns}]; the median is the figure, the min is in the table below. A run shorter than ${MIN_SAMPLE_MS} ms is timed in samples of several back-to-back runs ("runs": samples × runs per sample), for every engine alike, so the timer and the cold caches after a collection do not dominate it. Garbage is collected between attend samples, outside the timed region. A run predicted to take longer than ${budget.maxSingleSec} s (${Math.min(budget.maxSingleSec, 12)} s for the reference backend) is not run; its time is extrapolated from the smaller size of the same case by FLOPs (the block's: from the backend's best sgemm rate). Group by group (sgemm, attention, block), attend's backends run first, then each peer in its own process, so the figures of one row are measured minutes apart at most; the detail table gives the 1-minute load average when each started.`,
     '',
     '## Every measurement',
     '',

@@ -17,6 +17,8 @@ export interface Timing {
   n: number;
   /** True when no separate warm-up run was made (a single slow run). */
   cold?: boolean;
+  /** Runs per timed sample when one run is shorter than MIN_SAMPLE_MS (median and min are per run). */
+  reps?: number;
 }
 
 /** A figure that was not measured, with an extrapolated time (ms) if there is one. */
@@ -45,6 +47,9 @@ export interface Budget {
   /** A run predicted longer than this is skipped (the estimate is reported instead). */
   maxSingleSec: number;
 }
+
+/** A sample shorter than this is made of several runs (bench/peers/torch_bench.py uses the same). */
+export const MIN_SAMPLE_MS = 5;
 
 let gcFn: (() => void) | null | undefined;
 /** Collect garbage between runs (outside the timed region), so one run's garbage does not bill the next. */
@@ -80,27 +85,33 @@ export async function measure(
   if (predictedMs !== undefined && predictedMs > budget.maxSingleSec * 1000) {
     return { skipped: `over the ${budget.maxSingleSec} s limit of one run`, estimateMs: predictedMs };
   }
-  const once = async (): Promise<number> => {
+  // one sample: `reps` back-to-back runs, timed together; the figure is the time per run
+  const sample = async (reps: number): Promise<number> => {
     setup?.();
     collectGarbage();
     const t0 = performance.now();
-    await run();
-    return performance.now() - t0;
+    for (let r = 0; r < reps; r++) await run();
+    return (performance.now() - t0) / reps;
   };
   try {
     // A run predicted to eat the whole budget is timed once, cold (its JIT warm-up is noise beside it).
     if (predictedMs !== undefined && predictedMs > budget.seconds * 1000) {
-      const t = await once();
+      const t = await sample(1);
       return { median: t, min: t, n: 1, cold: true };
     }
-    const warm = await once();
+    const warm = await sample(1);
     if (warm > budget.maxSingleSec * 1000) return { median: warm, min: warm, n: 1, cold: true };
     // a second warm-up when the first was quick: V8's optimising tiers need a few calls
-    const warm2 = warm < 200 ? await once() : warm;
-    const n = Math.max(budget.minRuns, Math.min(budget.maxRuns, Math.floor((budget.seconds * 1000) / warm2)));
+    let warm2 = warm < 200 ? await sample(1) : warm;
+    // Runs shorter than MIN_SAMPLE_MS are timed in batches (as Python's timeit does), so the
+    // timer, the garbage collection before each sample and its cold caches do not dominate them.
+    // Without setup only: a setup would otherwise run once per batch, not once per run.
+    const reps = setup ? 1 : Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(warm2, 1e-3)));
+    if (reps > 1) warm2 = await sample(reps); // and one more warm-up, long enough for the JIT
+    const n = Math.max(budget.minRuns, Math.min(budget.maxRuns, Math.floor((budget.seconds * 1000) / (warm2 * reps))));
     const times: number[] = [];
-    for (let i = 0; i < n; i++) times.push(await once());
-    return { median: median(times), min: Math.min(...times), n };
+    for (let i = 0; i < n; i++) times.push(await sample(reps));
+    return { median: median(times), min: Math.min(...times), n, ...(reps > 1 ? { reps } : {}) };
   } catch (e) {
     return { error: e instanceof Error ? e.message.split('\n')[0].slice(0, 120) : String(e) };
   }

@@ -16,6 +16,9 @@ import sys
 import time
 
 
+MIN_SAMPLE_MS = 5  # bench/timing.ts MIN_SAMPLE_MS
+
+
 def emit(obj):
     print(json.dumps(obj), flush=True)
 
@@ -24,24 +27,33 @@ def measure(run, budget, setup=None, predicted_ms=None):
     if predicted_ms is not None and predicted_ms > budget["maxSingleSec"] * 1000:
         return {"skipped": "over the %g s limit of one run" % budget["maxSingleSec"], "estimateMs": predicted_ms}
 
-    def once():
+    def sample(reps):
+        # reps back-to-back runs timed together; the figure is the time per run
         if setup is not None:
             setup()
         t0 = time.perf_counter()
-        run()
-        return (time.perf_counter() - t0) * 1000.0
+        for _ in range(reps):
+            run()
+        return (time.perf_counter() - t0) * 1000.0 / reps
 
     try:
         if predicted_ms is not None and predicted_ms > budget["seconds"] * 1000:
-            t = once()
+            t = sample(1)
             return {"median": t, "min": t, "n": 1, "cold": True}
-        warm = once()
+        warm = sample(1)
         if warm > budget["maxSingleSec"] * 1000:
             return {"median": warm, "min": warm, "n": 1, "cold": True}
-        warm2 = once() if warm < 200 else warm
-        n = max(budget["minRuns"], min(budget["maxRuns"], int(budget["seconds"] * 1000 // max(warm2, 1e-6))))
-        times = [once() for _ in range(n)]
-        return {"median": statistics.median(times), "min": min(times), "n": n}
+        warm2 = sample(1) if warm < 200 else warm
+        # runs shorter than MIN_SAMPLE_MS are timed in batches, as bench/timing.ts does
+        reps = 1 if setup is not None else max(1, math.ceil(MIN_SAMPLE_MS / max(warm2, 1e-3)))
+        if reps > 1:
+            warm2 = sample(reps)
+        n = max(budget["minRuns"], min(budget["maxRuns"], int(budget["seconds"] * 1000 // max(warm2 * reps, 1e-6))))
+        times = [sample(reps) for _ in range(n)]
+        out = {"median": statistics.median(times), "min": min(times), "n": n}
+        if reps > 1:
+            out["reps"] = reps
+        return out
     except Exception as e:  # out of memory and the like: reported in the table
         return {"error": str(e).splitlines()[0][:120]}
 
