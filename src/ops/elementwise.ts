@@ -127,11 +127,11 @@ export function pow(x: Tensor, eIn: TensorLike): Tensor {
  */
 function unaryOp(name: string, x: Tensor, f: (x: number) => number, df: (x: number, y: number) => number): Tensor {
   const dtype = isFloat(x.dtype) ? x.dtype : 'float32';
-  const out = allocate(dtype, x.size);
+  const out = allocateUninit(dtype, x.size); // unary, and the loop below, write every element
   unary(out, x.data, f);
   const y = new Tensor(out, x.shape);
   return record(y, name, [x], (g) => {
-    const d = allocate(g.dtype, g.size);
+    const d = allocateUninit(g.dtype, g.size);
     const gd = g.data;
     const xd = x.data;
     for (let i = 0; i < d.length; i++) d[i] = gd[i] * df(xd[i], out[i]);
@@ -142,11 +142,11 @@ function unaryOp(name: string, x: Tensor, f: (x: number) => number, df: (x: numb
 /** A unary op with its own forward and backward loops (see `unaryMath`). */
 function mathOp(code: UnaryCode, x: Tensor): Tensor {
   const dtype = isFloat(x.dtype) ? x.dtype : 'float32';
-  const out = allocate(dtype, x.size);
+  const out = allocateUninit(dtype, x.size); // unaryMath and its backward write every element
   unaryMath(code, out, x.data);
   const y = new Tensor(out, x.shape);
   return record(y, code, [x], (g) => {
-    const d = allocate(g.dtype, g.size);
+    const d = allocateUninit(g.dtype, g.size);
     unaryMathBackward(code, d, g.data, x.data, out);
     return [new Tensor(d, x.shape)];
   });
@@ -260,7 +260,7 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
     'b',
   ]);
   const n = shape.reduce((x, y) => x * y, 1);
-  const out = allocate(promote(a.dtype, b.dtype), n);
+  const out = allocateUninit(promote(a.dtype, b.dtype), n); // select writes every element
   const strides = (t: Tensor) => broadcastStrides(t.shape, shape);
   select(out, cond.data, strides(cond), a.data, strides(a), b.data, strides(b), shape);
   const y = new Tensor(out, shape);

@@ -30,10 +30,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return alongAxis(x, axis, 'softmax', (xl) => {
     const cols = xl.shape[xl.ndim - 1];
     const rows = xl.size / Math.max(cols, 1);
-    const y = allocate(xl.dtype, xl.size) as FloatArray;
+    const y = allocateUninit(xl.dtype, xl.size) as FloatArray; // the row kernels write every element
     kernels().softmaxForward(y, xl.data as FloatArray, rows, cols);
     return record(new Tensor(y, xl.shape), 'softmax', [xl], (g) => {
-      const dx = allocate(g.dtype, g.size) as FloatArray;
+      const dx = allocateUninit(g.dtype, g.size) as FloatArray;
       kernels().softmaxBackward(dx, g.data as FloatArray, y, rows, cols);
       return [new Tensor(dx, xl.shape)];
     });
@@ -47,10 +47,10 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return alongAxis(x, axis, 'logSoftmax', (xl) => {
     const cols = xl.shape[xl.ndim - 1];
     const rows = xl.size / Math.max(cols, 1);
-    const y = allocate(xl.dtype, xl.size) as FloatArray;
+    const y = allocateUninit(xl.dtype, xl.size) as FloatArray; // the row kernels write every element
     kernels().logSoftmaxForward(y, xl.data as FloatArray, rows, cols);
     return record(new Tensor(y, xl.shape), 'logSoftmax', [xl], (g) => {
-      const dx = allocate(g.dtype, g.size) as FloatArray;
+      const dx = allocateUninit(g.dtype, g.size) as FloatArray;
       kernels().logSoftmaxBackward(dx, g.data as FloatArray, y, rows, cols);
       return [new Tensor(dx, xl.shape)];
     });
