@@ -16,6 +16,7 @@
 #include "additive.h"
 #include "args.h"
 #include "attention.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
 #include "peak.h"
@@ -117,5 +118,6 @@ NAPI_MODULE_INIT() {
   register_additive(env, exports);
   register_rnn(env, exports);
   register_strided(env, exports);
+  register_elementwise(env, exports);
   return exports;
 }

@@ -9,6 +9,10 @@
 export type FloatArray = Float32Array | Float64Array;
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** The four arithmetic ops `binary` has codes for; other binary ops pass a function. */
+export type Arith = 'add' | 'sub' | 'mul' | 'div';
+export type BinaryFn = (a: number, b: number) => number;
+
 /** Sizes and options of the fused attention kernels (see reference/flash.ts). */
 export interface FlashShape {
   G: number;
@@ -136,6 +140,29 @@ export interface Kernels {
    * `state` (4 words, advanced in place) per element, in order (reference/random.ts).
    */
   keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
+
+  /**
+   * out[idx] = f(a[idx · aStrides], b[idx · bStrides]) over every index of `shape` (out
+   * contiguous; a stride of 0 broadcasts), f an arithmetic code or a function (reference/elementwise.ts).
+   */
+  binary(
+    out: TypedArray,
+    a: TypedArray,
+    aStrides: readonly number[],
+    b: TypedArray,
+    bStrides: readonly number[],
+    shape: readonly number[],
+    f: Arith | BinaryFn,
+  ): void;
+
+  /** Dropout's product out = x · keep · scale, forward and backward (reference/elementwise.ts). */
+  maskScale(out: TypedArray, x: TypedArray, keep: Uint8Array, scale: number): void;
+
+  /** dropout(relu(x)) in one pass: out = max(x, 0) · keep · scale (reference/elementwise.ts). */
+  reluScale(out: TypedArray, x: TypedArray, keep: Uint8Array, scale: number): void;
+
+  /** Its gradient: dx = dy · keep · scale where x > 0, else 0. */
+  reluScaleBackward(dx: TypedArray, dy: TypedArray, x: TypedArray, keep: Uint8Array, scale: number): void;
 
   /** Additive attention scores and the tanh values behind them (reference/additive.ts). */
   additiveForward(

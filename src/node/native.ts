@@ -17,7 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { referenceKernels } from '../kernels/reference/index.js';
 import { setKernels } from '../kernels/registry.js';
-import type { FlashShape, FloatArray, Kernels } from '../kernels/types.js';
+import { arithRows } from '../kernels/reference/elementwise.js';
+import type { FlashShape, FloatArray, Kernels, TypedArray } from '../kernels/types.js';
 import { createThreadedWasmKernels } from './threads.js';
 
 export type NativeIsa = 'portable' | 'avx2' | 'avx512';
@@ -194,6 +195,25 @@ interface NativeAddon {
   gruForward(...args: [...Float32Array[], number, number, number]): void;
   gruBackward(...args: [...Float32Array[], number, number, number]): void;
   lstmForward(...args: [...Float32Array[], number, number, number]): void;
+  arith(
+    code: number,
+    out: Float32Array,
+    full: Float32Array,
+    row: Float32Array,
+    period: number,
+    rowFirst: boolean,
+    isa: number,
+  ): void;
+  maskScale(out: Float32Array, x: Float32Array, keep: Uint8Array, scale: number, isa: number): void;
+  reluScale(out: Float32Array, x: Float32Array, keep: Uint8Array, scale: number, isa: number): void;
+  reluScaleBackward(
+    dx: Float32Array,
+    dy: Float32Array,
+    x: Float32Array,
+    keep: Uint8Array,
+    scale: number,
+    isa: number,
+  ): void;
 }
 
 export interface NativeOptions {
@@ -203,8 +223,11 @@ export interface NativeOptions {
   isa?: NativeIsa;
   /** Multiply-adds below which a GEMM or attention call stays on the calling thread (−1: the addon's 2²²). Tests set 0. */
   minParallelWork?: number;
-  /** Elements below which a strided copy or scatter stays in JavaScript (default 2048: a call costs a microsecond or two). Tests set 0. */
-  minStridedElements?: number;
+  /**
+   * Elements below which a strided copy or scatter, or an elementwise kernel (arithmetic,
+   * dropout), stays in JavaScript (default 2048: a call costs a microsecond or two). Tests set 0.
+   */
+  minElements?: number;
   /** The addon file. Default build/attend_native.node in the package. */
   path?: string;
 }
@@ -253,6 +276,10 @@ const REQUIRED = [
   'lstmForward',
   'stridedCopy',
   'stridedScatter',
+  'arith',
+  'maskScale',
+  'reluScale',
+  'reluScaleBackward',
 ] as const;
 
 function load(path: string): NativeAddon | null {
@@ -323,7 +350,8 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
     ...additive(addon, code, threads),
     ...recurrent(addon, code),
-    ...strided(addon, options.minStridedElements ?? 2048),
+    ...strided(addon, options.minElements ?? 2048),
+    ...elementwise(addon, code, options.minElements ?? 2048),
   };
 }
 
@@ -387,6 +415,45 @@ function strided(addon: NativeAddon, min: number): Pick<Kernels, 'stridedCopy' |
       src.length >= min && dst instanceof Float32Array && src instanceof Float32Array
         ? addon.stridedScatter(dst, offset, shape, strides, src, accumulate)
         : ref.stridedScatter(dst, offset, shape, strides, src, accumulate),
+  };
+}
+
+const ARITH_CODES = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/**
+ * Arithmetic of equal shapes or with a row broadcast (bias add), and dropout's products
+ * (native/elementwise.cc), on float32 arrays of `min` elements or more; the rest to the reference.
+ */
+function elementwise(
+  addon: NativeAddon,
+  isa: number,
+  min: number,
+): Pick<Kernels, 'binary' | 'maskScale' | 'reluScale' | 'reluScaleBackward'> {
+  const ref = referenceKernels;
+  const f32 = (...arrays: TypedArray[]) => arrays.every((a) => a instanceof Float32Array);
+  const F = (a: TypedArray) => a as Float32Array; // after f32() said so
+  return {
+    binary: (out, a, aStrides, b, bStrides, shape, f) => {
+      const n = out.length;
+      if (typeof f === 'string' && n >= min && f32(out, a, b)) {
+        if (a.length === n && b.length === n) return addon.arith(ARITH_CODES[f], F(out), F(a), F(b), n, false, isa);
+        const r = arithRows(n, a, aStrides, b, bStrides, shape);
+        if (r) return addon.arith(ARITH_CODES[f], F(out), F(r.full), F(r.row), r.period, r.bFirst, isa);
+      }
+      ref.binary(out, a, aStrides, b, bStrides, shape, f);
+    },
+    maskScale: (out, x, keep, scale) =>
+      out.length >= min && f32(out, x)
+        ? addon.maskScale(F(out), F(x), keep, scale, isa)
+        : ref.maskScale(out, x, keep, scale),
+    reluScale: (out, x, keep, scale) =>
+      out.length >= min && f32(out, x)
+        ? addon.reluScale(F(out), F(x), keep, scale, isa)
+        : ref.reluScale(out, x, keep, scale),
+    reluScaleBackward: (dx, dy, x, keep, scale) =>
+      dx.length >= min && f32(dx, dy, x)
+        ? addon.reluScaleBackward(F(dx), F(dy), F(x), keep, scale, isa)
+        : ref.reluScaleBackward(dx, dy, x, keep, scale),
   };
 }
 

@@ -3,7 +3,6 @@ import {
   type Arith,
   type BinaryFn,
   type UnaryCode,
-  binary,
   select,
   unary,
   unaryMath,
@@ -47,7 +46,7 @@ function binaryForward(op: string, a: Tensor, b: Tensor, f: Arith | BinaryFn, dt
   const size = shape.reduce((x, y) => x * y, 1);
   const out = allocateUninit(dtype ?? promote(a.dtype, b.dtype), size); // `binary` writes every element
   // NOTE: mixed dtypes are read through the same loops; JS numbers carry either exactly.
-  binary(out, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, f);
+  kernels().binary(out, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), shape, f);
   return new Tensor(out, shape);
 }
 

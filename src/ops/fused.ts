@@ -1,4 +1,4 @@
-import { reluScale, reluScaleBackward } from '../kernels/reference/elementwise.js';
+import { kernels } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
 import { allocateUninit } from '../tensor/dtype.js';
 import { type Generator, defaultGenerator } from '../tensor/random.js';
@@ -25,10 +25,10 @@ export function reluDropout(x: Tensor, p: number, training: boolean, generator?:
   const keep = (generator ?? defaultGenerator).keepMask(n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const out = allocateUninit(x.dtype, n); // reluScale writes every element
-  reluScale(out, x.data, keep, scale);
+  kernels().reluScale(out, x.data, keep, scale);
   return record(new Tensor(out, x.shape), 'reluDropout', [x], (g) => {
     const dx = allocateUninit(g.dtype, n);
-    reluScaleBackward(dx, g.data, x.data, keep, scale);
+    kernels().reluScaleBackward(dx, g.data, x.data, keep, scale);
     return [new Tensor(dx, x.shape)];
   });
 }

@@ -114,13 +114,11 @@ export function dropout(x: Tensor, p: number, training = true, generator?: Gener
   const n = x.size;
   const keep = (generator ?? defaultGenerator).keepMask(n, p);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const out = allocateUninit(x.dtype, n); // written whole below
-  const xd = x.data;
-  for (let i = 0; i < n; i++) out[i] = xd[i] * (keep[i] * scale); // a product, not a select: 0 · ∞ = NaN as in PyTorch
+  const out = allocateUninit(x.dtype, n); // maskScale writes every element
+  kernels().maskScale(out, x.data, keep, scale); // a product, not a select: 0 · ∞ = NaN as in PyTorch
   return record(new Tensor(out, x.shape), 'dropout', [x], (g) => {
     const dx = allocateUninit(g.dtype, n);
-    const gd = g.data;
-    for (let i = 0; i < n; i++) dx[i] = gd[i] * (keep[i] * scale);
+    kernels().maskScale(dx, g.data, keep, scale);
     return [new Tensor(dx, x.shape)];
   });
 }

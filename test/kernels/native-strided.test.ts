@@ -30,7 +30,7 @@ function cases(random: () => number): [string, number, number, number[], number[
 }
 
 test('native stridedCopy and stridedScatter give the reference bits', () => {
-  const k = createNativeKernels({ threads: 1, minStridedElements: 0 }); // every size to the addon
+  const k = createNativeKernels({ threads: 1, minElements: 0 }); // every size to the addon
   assert.ok(k, nativeUnavailableReason());
   const random = rng(9);
   for (const [label, length, offset, shape, strides] of cases(random)) {
@@ -56,7 +56,7 @@ test('native stridedCopy and stridedScatter give the reference bits', () => {
 });
 
 test('native strided kernels refuse a view that reaches past its arrays', () => {
-  const k = createNativeKernels({ threads: 1, minStridedElements: 0 });
+  const k = createNativeKernels({ threads: 1, minElements: 0 });
   assert.ok(k, nativeUnavailableReason());
   const big = new Float32Array(4096);
   // 4096 elements read with stride 2 reach index 8190 of a 4096-element source

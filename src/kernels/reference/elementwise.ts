@@ -1,11 +1,12 @@
-import type { TypedArray } from '../types.js';
+import type { Arith, BinaryFn, TypedArray } from '../types.js';
+
+export type { Arith, BinaryFn };
 
 /**
  * Elementwise kernels with broadcasting given as strides (0 on a broadcast axis).
  * The four arithmetic ops get their own loops so V8 can keep them tight; everything else
  * goes through a function argument.
  */
-export type BinaryFn = (a: number, b: number) => number;
 export type UnaryFn = (a: number) => number;
 
 export function unary(out: TypedArray, x: TypedArray, f: UnaryFn): void {
@@ -142,6 +143,14 @@ export function reluScaleBackward(
   for (let i = 0; i < dx.length; i++) dx[i] = dy[i] * (keep[i] * scale) * +!(x[i] <= 0);
 }
 
+/**
+ * Dropout's product, forward and backward: out = x · keep · scale (keep 0 or 1). A product, not a
+ * select: 0 · ∞ = NaN, as PyTorch.
+ */
+export function maskScale(out: TypedArray, x: TypedArray, keep: Uint8Array, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i] * (keep[i] * scale);
+}
+
 /** The bits of a float32 array, same memory. */
 export function int32View(x: Float32Array): Int32Array {
   return new Int32Array(x.buffer, x.byteOffset, x.length);
@@ -153,8 +162,6 @@ export function sigmoid(v: number): number {
   const e = Math.exp(v);
   return e / (1 + e);
 }
-
-export type Arith = 'add' | 'sub' | 'mul' | 'div';
 
 function arithSame(code: Arith, out: TypedArray, a: TypedArray, b: TypedArray): void {
   const n = out.length;
@@ -214,10 +221,8 @@ export function binary(
   if (n === 0) return;
   if (typeof f === 'string') {
     if (a.length === n && b.length === n) return arithSame(f, out, a, b);
-    const period = trailingPeriod(b, bStrides, shape);
-    if (a.length === n && period > 0) return arithRow(f, out, a, b, period, false);
-    const periodA = trailingPeriod(a, aStrides, shape);
-    if (b.length === n && periodA > 0) return arithRow(f, out, b, a, periodA, true);
+    const rows = arithRows(n, a, aStrides, b, bStrides, shape);
+    if (rows) return arithRow(f, out, rows.full, rows.row, rows.period, rows.bFirst);
     return arithStrided(f, out, a, aStrides, b, bStrides, shape);
   }
   if (a.length === n && b.length === n) {
@@ -346,6 +351,26 @@ export function select(
  * If `x`, read through `strides` over `shape`, is one contiguous block repeated along the
  * leading axes (strides 0 there, row-major over a trailing suffix), return the block length.
  */
+/**
+ * The bias-add case of a broadcast: one operand `full` (n elements) and the other a `row` that
+ * repeats every `period` elements of it; bFirst when the row is a (out = row ∘ full). Null when
+ * the broadcast is another pattern. Backends with their own arithmetic loops use it too.
+ */
+export function arithRows(
+  n: number,
+  a: TypedArray,
+  aStrides: readonly number[],
+  b: TypedArray,
+  bStrides: readonly number[],
+  shape: readonly number[],
+): { full: TypedArray; row: TypedArray; period: number; bFirst: boolean } | null {
+  const period = a.length === n ? trailingPeriod(b, bStrides, shape) : 0;
+  if (period > 0) return { full: a, row: b, period, bFirst: false };
+  const periodA = b.length === n ? trailingPeriod(a, aStrides, shape) : 0;
+  if (periodA > 0) return { full: b, row: a, period: periodA, bFirst: true };
+  return null;
+}
+
 function trailingPeriod(x: TypedArray, strides: readonly number[], shape: readonly number[]): number {
   let period = 1;
   let d = shape.length - 1;

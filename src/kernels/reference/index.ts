@@ -1,6 +1,7 @@
 import type { Kernels } from '../types.js';
 import { additiveBackward, additiveForward } from './additive.js';
 import { attentionBackward, attentionForward } from './flash.js';
+import { binary, maskScale, reluScale, reluScaleBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { adamStep, sumOfSquares } from './optim.js';
@@ -24,6 +25,10 @@ export const referenceKernels: Kernels = {
   adamStep,
   sumOfSquares,
   keepMask,
+  binary,
+  maskScale,
+  reluScale,
+  reluScaleBackward,
   additiveForward,
   additiveBackward,
   gruForward,
