@@ -2,6 +2,8 @@
 //   gruForward(out, r, z, n, xp, hp, h, rows, H, isa)
 //   gruBackward(dx, dhp, dh, dy, r, z, n, hp, h, rows, H, isa)
 //   lstmForward(c2, h2, act, tc, xp, hp, c, rows, H, isa)
+//   lstmCellBackward(dgates, dc, dy, act, c, rows, H, isa)
+//   lstmHiddenBackward(dgates, dc2, dy, act, tc, rows, H, isa)
 // σ and tanh are the rational approximations of tanh.h (within 3.5e-7), so each loop over j
 // vectorises. A step is rows·H ≈ 10⁴ elements: too little to wake a thread, so no pool.
 #include "rnn.h"
@@ -75,6 +77,40 @@ ATTEND_INLINE void lstm_fwd(float* c2, float* h2, float* act, float* tc, const f
   }
 }
 
+ATTEND_INLINE void lstm_cell_bwd(float* dgates, float* dc, const float* dy, const float* act, const float* c,
+                                 int64_t rows, int64_t H) {
+  for (int64_t b = 0; b < rows; b++) {
+    const float* a = act + b * 4 * H;
+    float* d4 = dgates + b * 4 * H;
+    for (int64_t j = 0; j < H; j++) {
+      const int64_t k = b * H + j;
+      const float i = a[j], f = a[H + j], g = a[2 * H + j], d = dy[k];
+      d4[j] = d * g * i * (1 - i);
+      d4[H + j] = d * c[k] * f * (1 - f);
+      d4[2 * H + j] = d * i * (1 - g * g);
+      d4[3 * H + j] = 0;
+      dc[k] = d * f;
+    }
+  }
+}
+
+ATTEND_INLINE void lstm_hidden_bwd(float* dgates, float* dc2, const float* dy, const float* act, const float* tc,
+                                   int64_t rows, int64_t H) {
+  for (int64_t b = 0; b < rows; b++) {
+    const float* a = act + b * 4 * H;
+    float* d4 = dgates + b * 4 * H;
+    for (int64_t j = 0; j < H; j++) {
+      const int64_t k = b * H + j;
+      const float o = a[3 * H + j], t = tc[k], d = dy[k];
+      d4[j] = 0;
+      d4[H + j] = 0;
+      d4[2 * H + j] = 0;
+      d4[3 * H + j] = d * t * o * (1 - o);
+      dc2[k] = d * o * (1 - t * t);
+    }
+  }
+}
+
 #define ATTEND_RNN_ISA(NAME, ATTR)                                                                                 \
   ATTR void gru_fwd_##NAME(float* out, float* r, float* z, float* n, const float* xp, const float* hp,             \
                            const float* h, int64_t rows, int64_t H) {                                              \
@@ -87,6 +123,14 @@ ATTEND_INLINE void lstm_fwd(float* c2, float* h2, float* act, float* tc, const f
   ATTR void lstm_fwd_##NAME(float* c2, float* h2, float* act, float* tc, const float* xp, const float* hp,         \
                             const float* c, int64_t rows, int64_t H) {                                             \
     lstm_fwd(c2, h2, act, tc, xp, hp, c, rows, H);                                                                 \
+  }                                                                                                                \
+  ATTR void lstm_cell_bwd_##NAME(float* dgates, float* dc, const float* dy, const float* act, const float* c,       \
+                                 int64_t rows, int64_t H) {                                                        \
+    lstm_cell_bwd(dgates, dc, dy, act, c, rows, H);                                                                \
+  }                                                                                                                \
+  ATTR void lstm_hidden_bwd_##NAME(float* dgates, float* dc2, const float* dy, const float* act, const float* tc,  \
+                                   int64_t rows, int64_t H) {                                                      \
+    lstm_hidden_bwd(dgates, dc2, dy, act, tc, rows, H);                                                            \
   }
 
 ATTEND_RNN_ISA(portable, )
@@ -151,12 +195,43 @@ napi_value LstmForward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// (dgates, dc, dy, act, c or tc, rows, H, isa): the arguments the two LSTM backward kernels share
+bool lstm_bwd_args(napi_env env, napi_callback_info info, const char* what, const char* state, float** p, int64_t& rows,
+                   int64_t& H, Isa& isa) {
+  napi_value argv[8];
+  if (!get_args(env, info, argv, what) || !sizes(env, argv + 5, what, rows, H, isa)) return false;
+  const double size = double(rows) * double(H);
+  return get_f32(env, argv[0], what, "dgates", 4 * size, p[0]) && get_f32(env, argv[1], what, "dc", size, p[1]) &&
+         get_f32(env, argv[2], what, "dy", size, p[2]) && get_f32(env, argv[3], what, "act", 4 * size, p[3]) &&
+         get_f32(env, argv[4], what, state, size, p[4]);
+}
+
+napi_value LstmCellBackward(napi_env env, napi_callback_info info) {
+  float* p[5];
+  int64_t rows, H;
+  Isa isa;
+  if (lstm_bwd_args(env, info, "lstmCellBackward", "c", p, rows, H, isa))
+    ATTEND_PICK(lstm_cell_bwd, isa)(p[0], p[1], p[2], p[3], p[4], rows, H);
+  return nullptr;
+}
+
+napi_value LstmHiddenBackward(napi_env env, napi_callback_info info) {
+  float* p[5];
+  int64_t rows, H;
+  Isa isa;
+  if (lstm_bwd_args(env, info, "lstmHiddenBackward", "tc", p, rows, H, isa))
+    ATTEND_PICK(lstm_hidden_bwd, isa)(p[0], p[1], p[2], p[3], p[4], rows, H);
+  return nullptr;
+}
+
 }  // namespace
 
 void register_rnn(napi_env env, napi_value exports) {
   export_function(env, exports, "gruForward", GruForward);
   export_function(env, exports, "gruBackward", GruBackward);
   export_function(env, exports, "lstmForward", LstmForward);
+  export_function(env, exports, "lstmCellBackward", LstmCellBackward);
+  export_function(env, exports, "lstmHiddenBackward", LstmHiddenBackward);
 }
 
 }  // namespace attend

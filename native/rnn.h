@@ -5,7 +5,7 @@
 
 namespace attend {
 
-// Adds gruForward, gruBackward and lstmForward to the addon's exports.
+// Adds gruForward, gruBackward, lstmForward, lstmCellBackward and lstmHiddenBackward to the addon's exports.
 void register_rnn(napi_env env, napi_value exports);
 
 }  // namespace attend

@@ -232,6 +232,28 @@ export interface Kernels {
     H: number,
   ): void;
 
+  /** Its gradient through c' = f ⊙ c + i ⊙ g to the gates (o's 0) and c, each written whole (reference/rnn.ts). */
+  lstmCellBackward(
+    dgates: FloatArray,
+    dc: FloatArray,
+    dy: FloatArray,
+    act: FloatArray,
+    c: FloatArray,
+    rows: number,
+    H: number,
+  ): void;
+
+  /** Its gradient through h' = o ⊙ tanh(c') to the gates (i, f, g 0) and c', each written whole (reference/rnn.ts). */
+  lstmHiddenBackward(
+    dgates: FloatArray,
+    dc2: FloatArray,
+    dy: FloatArray,
+    act: FloatArray,
+    tc: FloatArray,
+    rows: number,
+    H: number,
+  ): void;
+
   /** out[i] = x[offset + Σ_d idx_d · strides[d]] over the indices of `shape` (reference/strided.ts). */
   stridedCopy(
     out: TypedArray,

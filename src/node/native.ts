@@ -195,6 +195,8 @@ interface NativeAddon {
   gruForward(...args: [...Float32Array[], number, number, number]): void;
   gruBackward(...args: [...Float32Array[], number, number, number]): void;
   lstmForward(...args: [...Float32Array[], number, number, number]): void;
+  lstmCellBackward(...args: [...Float32Array[], number, number, number]): void;
+  lstmHiddenBackward(...args: [...Float32Array[], number, number, number]): void;
   arith(
     code: number,
     out: Float32Array,
@@ -274,6 +276,8 @@ const REQUIRED = [
   'gruForward',
   'gruBackward',
   'lstmForward',
+  'lstmCellBackward',
+  'lstmHiddenBackward',
   'stridedCopy',
   'stridedScatter',
   'arith',
@@ -458,7 +462,10 @@ function elementwise(
 }
 
 /** The GRU and LSTM cells' elementwise parts (native/rnn.cc) on float32; float64 goes to the reference. */
-function recurrent(addon: NativeAddon, isa: number): Pick<Kernels, 'gruForward' | 'gruBackward' | 'lstmForward'> {
+function recurrent(
+  addon: NativeAddon,
+  isa: number,
+): Pick<Kernels, 'gruForward' | 'gruBackward' | 'lstmForward' | 'lstmCellBackward' | 'lstmHiddenBackward'> {
   const ref = referenceKernels;
   return {
     gruForward: (out, r, z, n, xp, hp, h, rows, H) =>
@@ -473,6 +480,14 @@ function recurrent(addon: NativeAddon, isa: number): Pick<Kernels, 'gruForward' 
       allF32(c2, h2, act, tc, xp, hp, c)
         ? addon.lstmForward(...([c2, h2, act, tc, xp, hp, c] as Float32Array[]), rows, H, isa)
         : ref.lstmForward(c2, h2, act, tc, xp, hp, c, rows, H),
+    lstmCellBackward: (dgates, dc, dy, act, c, rows, H) =>
+      allF32(dgates, dc, dy, act, c)
+        ? addon.lstmCellBackward(...([dgates, dc, dy, act, c] as Float32Array[]), rows, H, isa)
+        : ref.lstmCellBackward(dgates, dc, dy, act, c, rows, H),
+    lstmHiddenBackward: (dgates, dc2, dy, act, tc, rows, H) =>
+      allF32(dgates, dc2, dy, act, tc)
+        ? addon.lstmHiddenBackward(...([dgates, dc2, dy, act, tc] as Float32Array[]), rows, H, isa)
+        : ref.lstmHiddenBackward(dgates, dc2, dy, act, tc, rows, H),
   };
 }
 

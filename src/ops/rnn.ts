@@ -1,6 +1,6 @@
 import { record } from '../tensor/autograd.js';
 import { kernels } from '../kernels/registry.js';
-import { type FloatArray, allocate, allocateUninit } from '../tensor/dtype.js';
+import { type FloatArray, allocateUninit } from '../tensor/dtype.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -79,43 +79,18 @@ export function lstmCell(xProj: Tensor, hProj: Tensor, c: Tensor): [Tensor, Tens
   // NOTE: the gates are read back from `act`: for float32 these are the rounded values the
   // forward stored, a rounding away from the ones it used (well inside float32 tolerance)
   const cNext = record(new Tensor(c2, c.shape), 'lstmCell.c', [xProj, hProj, c], (grad) => {
-    // c' = f ⊙ c + i ⊙ g: gradients to the pre-activations of i, f, g (o's stay 0) and to c
-    const dy = grad.data as FloatArray;
-    const dgates = allocate(c.dtype, xProj.size) as FloatArray;
-    const dc = allocate(c.dtype, c.size) as FloatArray;
-    for (let b = 0; b < rows; b++) {
-      for (let j = 0; j < H; j++) {
-        const at = b * 4 * H + j;
-        const i = act[at];
-        const f = act[at + H];
-        const g = act[at + 2 * H];
-        const k = b * H + j;
-        const d = dy[k];
-        dgates[at] = d * g * i * (1 - i);
-        dgates[at + H] = d * cd[k] * f * (1 - f);
-        dgates[at + 2 * H] = d * i * (1 - g * g);
-        dc[k] = d * f;
-      }
-    }
+    // c' = f ⊙ c + i ⊙ g: gradients to the pre-activations of i, f, g (o's 0) and to c
+    const dgates = allocateUninit(c.dtype, xProj.size) as FloatArray;
+    const dc = allocateUninit(c.dtype, c.size) as FloatArray;
+    kernels().lstmCellBackward(dgates, dc, grad.data as FloatArray, act, cd, rows, H);
     const dg = new Tensor(dgates, xProj.shape);
     return [dg, dg, new Tensor(dc, c.shape)]; // xProj and hProj enter as a sum: one gradient
   });
   const hNext = record(new Tensor(h2, c.shape), 'lstmCell.h', [xProj, hProj, cNext], (grad) => {
-    // h' = o ⊙ tanh(c'): gradients to o's pre-activation and to c'
-    const dy = grad.data as FloatArray;
-    const dgates = allocate(c.dtype, xProj.size) as FloatArray;
-    const dc2 = allocate(c.dtype, c.size) as FloatArray;
-    for (let b = 0; b < rows; b++) {
-      for (let j = 0; j < H; j++) {
-        const at = b * 4 * H + j + 3 * H;
-        const o = act[at];
-        const k = b * H + j;
-        const t = tc[k];
-        const d = dy[k];
-        dgates[at] = d * t * o * (1 - o);
-        dc2[k] = d * o * (1 - t * t);
-      }
-    }
+    // h' = o ⊙ tanh(c'): gradients to o's pre-activation (the others 0) and to c'
+    const dgates = allocateUninit(c.dtype, xProj.size) as FloatArray;
+    const dc2 = allocateUninit(c.dtype, c.size) as FloatArray;
+    kernels().lstmHiddenBackward(dgates, dc2, grad.data as FloatArray, act, tc, rows, H);
     const dg = new Tensor(dgates, xProj.shape);
     return [dg, dg, new Tensor(dc2, c.shape)];
   });

@@ -74,9 +74,38 @@ for (const isa of isas) {
   });
 }
 
+for (const isa of isas) {
+  const k = createNativeKernels({ isa, threads: 1 })!;
+  test(`native ${isa} LSTM backward (through c' and through h') matches the reference`, () => {
+    const random = rng(5);
+    for (const [rows, H] of [
+      [1, 1],
+      [3, 7],
+      [64, 33],
+    ] as const) {
+      const size = rows * H;
+      const act = randomF32(random, 4 * size); // gates in (−1, 1): σ's and tanh's ranges
+      for (let i = 0; i < act.length; i++) if (Math.floor(i / H) % 4 !== 2) act[i] = Math.abs(act[i]); // σ ≥ 0
+      const state = randomF32(random, size, 3);
+      const dy = randomF32(random, size, 2);
+      for (const name of ['lstmCellBackward', 'lstmHiddenBackward'] as const) {
+        const want = [new Float64Array(4 * size), new Float64Array(size)];
+        ref[name](want[0], want[1], f64(dy), f64(act), f64(state), rows, H);
+        const got = [guarded(4 * size), guarded(size)];
+        k[name]!(got[0].out, got[1].out, dy, act, state, rows, H);
+        ['dgates', 'dc'].forEach((arg, i) => {
+          assertClose(got[i].out, want[i], want[i].length, TOL, `${isa} ${name} [${rows}, ${H}] ${arg}`);
+          assert.ok(got[i].intact(), `${name} ${arg} written outside`);
+        });
+      }
+    }
+  });
+}
+
 test('native recurrent kernels name the argument that is too short', () => {
   const k = createNativeKernels({ threads: 1 });
   assert.ok(k, nativeUnavailableReason());
   const a = new Float32Array(12);
   assert.throws(() => k.gruForward!(a, a, a, a, new Float32Array(5), a, a, 2, 2), /gruForward: xp must hold at least 12 elements.*received 5/); // prettier-ignore
+  assert.throws(() => k.lstmCellBackward!(new Float32Array(16), a, a, new Float32Array(16), new Float32Array(3), 2, 2), /lstmCellBackward: c must hold at least 4 elements.*received 3/); // prettier-ignore
 });

@@ -6,7 +6,7 @@ import { gemm } from './gemm.js';
 import { layerNormBackward, layerNormForward } from './layernorm.js';
 import { adamStep, sumOfSquares } from './optim.js';
 import { keepMask } from './random.js';
-import { gruBackward, gruForward, lstmForward } from './rnn.js';
+import { gruBackward, gruForward, lstmCellBackward, lstmForward, lstmHiddenBackward } from './rnn.js';
 import { stridedCopy, stridedScatter } from './strided.js';
 import { logSoftmaxBackward, logSoftmaxForward, softmaxBackward, softmaxForward } from './softmax.js';
 
@@ -34,6 +34,8 @@ export const referenceKernels: Kernels = {
   gruForward,
   gruBackward,
   lstmForward,
+  lstmCellBackward,
+  lstmHiddenBackward,
   stridedCopy,
   stridedScatter,
 };

@@ -101,6 +101,65 @@ export function lstmForward(
   }
 }
 
+/**
+ * The LSTM step's gradient through c' = f ⊙ c + i ⊙ g, from dy = ∂L/∂c': to the pre-activations
+ * of i, f and g (o's written 0) in dgates, xp's layout, and to c. Every element of both is written.
+ */
+export function lstmCellBackward(
+  dgates: FloatArray,
+  dc: FloatArray,
+  dy: FloatArray,
+  act: FloatArray,
+  c: FloatArray,
+  rows: number,
+  H: number,
+): void {
+  for (let b = 0; b < rows; b++) {
+    for (let j = 0; j < H; j++) {
+      const at = b * 4 * H + j;
+      const i = act[at];
+      const f = act[at + H];
+      const g = act[at + 2 * H];
+      const k = b * H + j;
+      const d = dy[k];
+      dgates[at] = d * g * i * (1 - i); // through i ⊙ g and σ
+      dgates[at + H] = d * c[k] * f * (1 - f); // through f ⊙ c and σ
+      dgates[at + 2 * H] = d * i * (1 - g * g); // through i ⊙ g and tanh
+      dgates[at + 3 * H] = 0;
+      dc[k] = d * f;
+    }
+  }
+}
+
+/**
+ * Its gradient through h' = o ⊙ tanh(c'), from dy = ∂L/∂h': to o's pre-activation (i, f, g
+ * written 0) and to c', with tc = tanh(c'). Every element of both is written.
+ */
+export function lstmHiddenBackward(
+  dgates: FloatArray,
+  dc2: FloatArray,
+  dy: FloatArray,
+  act: FloatArray,
+  tc: FloatArray,
+  rows: number,
+  H: number,
+): void {
+  for (let b = 0; b < rows; b++) {
+    for (let j = 0; j < H; j++) {
+      const at = b * 4 * H + j;
+      const o = act[at + 3 * H];
+      const k = b * H + j;
+      const t = tc[k];
+      const d = dy[k];
+      dgates[at] = 0;
+      dgates[at + H] = 0;
+      dgates[at + 2 * H] = 0;
+      dgates[at + 3 * H] = d * t * o * (1 - o); // through o ⊙ tanh(c') and σ
+      dc2[k] = d * o * (1 - t * t); // through tanh
+    }
+  }
+}
+
 /** σ(v), two branches so exp() never overflows. */
 function sigmoid(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
