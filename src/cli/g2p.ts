@@ -8,6 +8,7 @@ import { type CmudictSplit, type G2PEntry, cmudictEntries, loadCmudict, splitCmu
 import { Vocab } from '../data/vocab.js';
 import { scoreG2P, type G2PScores } from '../metrics/g2p.js';
 import { type Prediction, predictSequences } from '../models/seq2seq/predict.js';
+import { Ensemble } from '../models/seq2seq/ensemble.js';
 import type { EncoderDecoder } from '../models/seq2seq/types.js';
 import { renderTerminal } from '../viz/terminal.js';
 import { type TrainCliOptions, type TrainSummary, trainRun } from './train-run.js';
@@ -75,6 +76,8 @@ export async function trainG2P(o: TrainCliOptions & G2PDataOptions, version: str
 export interface EvalOutput {
   run: string;
   weights: string;
+  /** The other runs decoded with `run` as an ensemble (attend eval RUN MORE…), when there are any. */
+  ensemble?: { run: string; weights: string }[];
   split: 'test' | 'dev';
   beam: number;
   scores: G2PScores;
@@ -82,19 +85,35 @@ export interface EvalOutput {
   examples: { word: string; predicted: string; references: string[]; correct: boolean }[];
 }
 
+/**
+ * Score a G2P run on a split, writing eval.json into it (unless `limit` cuts the split short).
+ * `more` runs make an ensemble with it (src/models/seq2seq/ensemble.ts): they must share its
+ * vocabularies; the score is printed, not written, as it belongs to no single run.
+ */
 export async function evalG2P(
   runOrCheckpoint: string,
-  o: { split: 'test' | 'dev'; beam: number; limit?: number },
+  o: { split: 'test' | 'dev'; beam: number; limit?: number; more?: string[] },
 ): Promise<EvalOutput> {
   const run = openRun(runOrCheckpoint);
   if (run.config.task !== 'g2p') throw new Error(`${run.dir} is a ${run.config.task} run, not g2p`);
+  const others = (o.more ?? []).map((r) => {
+    const other = openRun(r);
+    if (other.config.task !== 'g2p') throw new Error(`${other.dir} is a ${other.config.task} run, not g2p`);
+    for (const side of ['srcVocab', 'tgtVocab'] as const) {
+      if (JSON.stringify(other[side].toJSON()) !== JSON.stringify(run[side].toJSON()))
+        throw new Error(`${other.dir}: its ${side} differs from ${run.dir}'s; an ensemble needs the same vocabularies`);
+    }
+    return other;
+  });
+  const model = others.length ? new Ensemble([run.model, ...others.map((r) => r.model)]) : run.model;
   const split = await g2pSplit();
   const entries = (o.split === 'dev' ? split.dev : split.test).slice(0, o.limit);
   const t0 = performance.now();
-  const { predictions, scores } = score(run.model, entries, run.srcVocab, run.tgtVocab, o.beam);
+  const { predictions, scores } = score(model, entries, run.srcVocab, run.tgtVocab, o.beam);
   const out: EvalOutput = {
     run: run.dir,
     weights: run.weights,
+    ...(others.length ? { ensemble: others.map((r) => ({ run: r.dir, weights: r.weights })) } : {}),
     split: o.split,
     beam: o.beam,
     scores,
@@ -106,14 +125,14 @@ export async function evalG2P(
       correct: e.pronunciations.some((p) => p.join(' ') === predictions[i].tokens.join(' ')),
     })),
   };
-  if (o.limit === undefined) writeJson(join(run.dir, 'eval.json'), out);
+  if (o.limit === undefined && !others.length) writeJson(join(run.dir, 'eval.json'), out);
   return out;
 }
 
 export function formatEval(e: EvalOutput): string {
   const s = e.scores;
   const lines = [
-    `${e.run} on the ${e.split} split (${s.words} words, beam ${e.beam}, ${e.seconds.toFixed(1)} s):`,
+    `${e.run}${e.ensemble ? ` + ${e.ensemble.map((m) => m.run).join(' + ')} (ensemble)` : ''} on the ${e.split} split (${s.words} words, beam ${e.beam}, ${e.seconds.toFixed(1)} s):`,
     `  WER ${(100 * s.wer).toFixed(2)} %  (${s.wordErrors} words with an error)`,
     `  PER ${(100 * s.per).toFixed(2)} %  (${s.phonemeErrors} edits over ${s.referencePhonemes} phonemes)`,
     '  WER by word length:',

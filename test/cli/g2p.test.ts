@@ -2,7 +2,7 @@
 // resume it, evaluate it, predict with it, and get clear errors and exit codes when misused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -68,6 +68,25 @@ test('train g2p writes a resumable run; --resume continues it; eval and predict 
   const e = JSON.parse(evaluation.stdout) as { scores: { words: number; wer: number; per: number } };
   assert.equal(e.scores.words, 10);
   assert.ok(e.scores.wer >= 0 && e.scores.wer <= 1 && e.scores.per >= 0);
+
+  // a run with itself as an ensemble decodes as the run alone; a run with other vocabularies is refused
+  const pair = attend('eval', run, run, '--limit', '10', '--json');
+  assert.equal(pair.code, 0, pair.stderr);
+  const pe = JSON.parse(pair.stdout) as { scores: { wer: number; per: number }; ensemble: { run: string }[] };
+  assert.deepEqual([pe.scores.wer, pe.scores.per], [e.scores.wer, e.scores.per]);
+  assert.equal(pe.ensemble.length, 1);
+  const other = join(dir, 'other-vocab');
+  cpSync(run, other, { recursive: true });
+  const config = JSON.parse(readFileSync(join(other, 'config.json'), 'utf8')) as { tgtVocab: { tokens: string[] } };
+  const t = config.tgtVocab.tokens;
+  [t[t.length - 1], t[t.length - 2]] = [t[t.length - 2], t[t.length - 1]]; // the same phonemes, other ids
+  writeFileSync(join(other, 'config.json'), JSON.stringify(config));
+  const mismatch = attend('eval', run, other, '--limit', '10');
+  assert.equal(mismatch.code, 1);
+  assert.match(
+    mismatch.stderr,
+    /other-vocab: its tgtVocab differs from .*run's; an ensemble needs the same vocabularies/,
+  );
 
   const predicted = attend('predict', run, 'cat', 'attention', '--beam', '2', '--json');
   assert.equal(predicted.code, 0, predicted.stderr);

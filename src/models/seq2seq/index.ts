@@ -8,5 +8,6 @@ export { TransformerSeq2Seq } from './transformer-model.js';
 export type { TransformerSeq2SeqConfig } from './transformer-model.js';
 export { MODEL_KINDS, MODEL_SIZES, defaultSpec, createModel } from './factory.js';
 export type { ModelKind, ModelSize, ModelSpec } from './factory.js';
+export { Ensemble } from './ensemble.js';
 export { predictSequences } from './predict.js';
 export type { Prediction, PredictOptions } from './predict.js';
