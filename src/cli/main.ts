@@ -176,56 +176,56 @@ program
     else console.log(r.map((p) => `${p.source.join(' ')}\n  → ${p.text}`).join('\n'));
   });
 
+type EvalOptions = { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean };
+
 program
   .command('eval')
   .description('score a trained run on its test split: PER, WER and WER by word length (g2p), BLEU (translate)')
   .argument('<run>', 'run directory or .safetensors checkpoint')
   .argument(
     '[more...]',
-    'g2p: more runs, decoded with the first as an ensemble (the mean of their next-phoneme probabilities)',
+    'g2p: more runs, decoded with the first as an ensemble (their mean next-phoneme probabilities)',
   )
   .addOption(new Option('--split <name>', 'which words').choices(['test', 'dev']).default('test'))
   .option('--beam <k>', 'beam width (1 = greedy)', integer('--beam'), 1)
   .option('--limit <n>', 'score only the first n words', integer('--limit'))
   .option('--json', 'print the result as JSON', false)
-  .action(
-    async (run: string, more: string[], o: { split: 'test' | 'dev'; beam: number; limit?: number; json: boolean }) => {
-      // the config names the task; only the command that scores opens the weights
-      const dir = resolveRun(run).dir;
-      const task = (loadRunConfig(dir) as { task: string }).task;
-      if (more.length > 0 && task !== 'g2p')
-        throw new Error(`attend eval: ensembles are for g2p runs; ${dir} is a ${task} run`);
-      if (task === 'caption') throw new Error(`${dir} is a caption run: score it with attend eval-caption ${run}`);
-      if (task === 'classify') {
-        // a classify run is scored on its test split when training ends (attend train classify)
-        const path = join(dir, 'eval.json');
-        if (!existsSync(path)) throw new Error(`${path} is missing: the run has not finished training`);
-        const r = readJson<SpamScores & { split: string }>(path);
-        const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-        console.log(
-          o.json
-            ? JSON.stringify(r)
-            : `${dir} on the ${r.split} split (${r.messages} messages): accuracy ${pct(r.accuracy)}, F1 (spam) ${pct(r.f1)}, ` +
-                `hard-ham accuracy ${pct(r.hardHamAccuracy)} (${r.hardHam} messages)` +
-                (r.top10Mass === null ? '' : `, attention on the ten most attended tokens ${pct(r.top10Mass)}`),
-        );
-        return;
-      }
-      if (task === 'translate') {
-        const r = evalTranslate(run, o);
-        const b = r.bleu;
-        console.log(
-          o.json
-            ? JSON.stringify(r)
-            : `${r.run} on the ${r.split} split (${r.sentences} sentences, ${r.seconds.toFixed(1)} s): BLEU ${b.score.toFixed(2)} ` +
-                `(${b.precisions.map((x) => x.toFixed(1)).join('/')}, BP ${b.bp.toFixed(3)}, sacreBLEU 13a)`,
-        );
-        return;
-      }
-      const result = await evalG2P(run, { ...o, more });
-      console.log(o.json ? JSON.stringify(result) : formatEval(result));
-    },
-  );
+  .action(async (run: string, more: string[], o: EvalOptions) => {
+    // the config names the task; only the command that scores opens the weights
+    const dir = resolveRun(run).dir;
+    const task = (loadRunConfig(dir) as { task: string }).task;
+    if (more.length > 0 && task !== 'g2p')
+      throw new Error(`attend eval: ensembles are for g2p runs; ${dir} is a ${task} run`);
+    if (task === 'caption') throw new Error(`${dir} is a caption run: score it with attend eval-caption ${run}`);
+    if (task === 'classify') {
+      // a classify run is scored on its test split when training ends (attend train classify)
+      const path = join(dir, 'eval.json');
+      if (!existsSync(path)) throw new Error(`${path} is missing: the run has not finished training`);
+      const r = readJson<SpamScores & { split: string }>(path);
+      const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+      console.log(
+        o.json
+          ? JSON.stringify(r)
+          : `${dir} on the ${r.split} split (${r.messages} messages): accuracy ${pct(r.accuracy)}, F1 (spam) ${pct(r.f1)}, ` +
+              `hard-ham accuracy ${pct(r.hardHamAccuracy)} (${r.hardHam} messages)` +
+              (r.top10Mass === null ? '' : `, attention on the ten most attended tokens ${pct(r.top10Mass)}`),
+      );
+      return;
+    }
+    if (task === 'translate') {
+      const r = evalTranslate(run, o);
+      const b = r.bleu;
+      console.log(
+        o.json
+          ? JSON.stringify(r)
+          : `${r.run} on the ${r.split} split (${r.sentences} sentences, ${r.seconds.toFixed(1)} s): BLEU ${b.score.toFixed(2)} ` +
+              `(${b.precisions.map((x) => x.toFixed(1)).join('/')}, BP ${b.bp.toFixed(3)}, sacreBLEU 13a)`,
+      );
+      return;
+    }
+    const result = await evalG2P(run, { ...o, more });
+    console.log(o.json ? JSON.stringify(result) : formatEval(result));
+  });
 
 program
   .command('predict')

@@ -2,7 +2,8 @@
  * The native kernels (Node only): an N-API addon built from native/*.cc during `npm ci`
  * (scripts/build-native.mjs) into build/attend_native.node. It computes float32 in place on the
  * caller's typed arrays with AVX-512 or AVX2+FMA micro-kernels, chosen at run time, on a persistent
- * pool of min(2, cores) threads: GEMM, the row-wise kernels, fused attention and Adam's update. Float64 (used only
+ * pool of min(2, cores) threads: GEMM, the row-wise kernels, fused attention, Adam's update, and the
+ * elementwise loops of the recurrent cells, strided views, bias adds and dropout. Float64 (used only
  * by gradient checks) goes to the reference.
  *
  * Nothing here is required: when the addon was not built, fails to load, `ATTEND_NATIVE=0` is set,
@@ -434,12 +435,11 @@ function elementwise(
   min: number,
 ): Pick<Kernels, 'binary' | 'maskScale' | 'reluScale' | 'reluScaleBackward'> {
   const ref = referenceKernels;
-  const f32 = (...arrays: TypedArray[]) => arrays.every((a) => a instanceof Float32Array);
-  const F = (a: TypedArray) => a as Float32Array; // after f32() said so
+  const F = (a: TypedArray) => a as Float32Array; // after allF32() said so
   return {
     binary: (out, a, aStrides, b, bStrides, shape, f) => {
       const n = out.length;
-      if (typeof f === 'string' && n >= min && f32(out, a, b)) {
+      if (typeof f === 'string' && n >= min && allF32(out, a, b)) {
         if (a.length === n && b.length === n) return addon.arith(ARITH_CODES[f], F(out), F(a), F(b), n, false, isa);
         const r = arithRows(n, a, aStrides, b, bStrides, shape);
         if (r) return addon.arith(ARITH_CODES[f], F(out), F(r.full), F(r.row), r.period, r.bFirst, isa);
@@ -447,15 +447,15 @@ function elementwise(
       ref.binary(out, a, aStrides, b, bStrides, shape, f);
     },
     maskScale: (out, x, keep, scale) =>
-      out.length >= min && f32(out, x)
+      out.length >= min && allF32(out, x)
         ? addon.maskScale(F(out), F(x), keep, scale, isa)
         : ref.maskScale(out, x, keep, scale),
     reluScale: (out, x, keep, scale) =>
-      out.length >= min && f32(out, x)
+      out.length >= min && allF32(out, x)
         ? addon.reluScale(F(out), F(x), keep, scale, isa)
         : ref.reluScale(out, x, keep, scale),
     reluScaleBackward: (dx, dy, x, keep, scale) =>
-      dx.length >= min && f32(dx, dy, x)
+      dx.length >= min && allF32(dx, dy, x)
         ? addon.reluScaleBackward(F(dx), F(dy), F(x), keep, scale, isa)
         : ref.reluScaleBackward(dx, dy, x, keep, scale),
   };
@@ -520,7 +520,7 @@ function isF32(x: FloatArray): x is Float32Array {
 }
 
 /** Float32 arrays (or null where allowed) go to the addon; anything else to the reference. */
-function allF32(...arrays: (FloatArray | null)[]): boolean {
+function allF32(...arrays: (TypedArray | null)[]): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
