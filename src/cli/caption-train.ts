@@ -23,15 +23,15 @@ import {
 import { type CaptionAttention, Captioner, type CaptionerSpec, defaultCaptionerSpec } from '../models/captioner.js';
 import { captionLoss } from '../models/captioner-loss.js';
 import { predictCaptions, scoreCaptions } from '../models/captioner-eval.js';
+import { decodeSafetensors } from '../io/safetensors.js';
 import { loadFashionMnist } from '../node/fashion-mnist.js';
+import { readFileChecked } from '../node/files.js';
 import { Generator } from '../tensor/random.js';
 import { packCheckpoint, unpackCheckpoint } from '../train/checkpoint.js';
 import { clipGradNorm } from '../train/clip.js';
 import { Adam } from '../train/optim.js';
 import { type TrainState, initialTrainState } from '../train/trainer.js';
 import { parseDuration } from './progress.js';
-import { decodeSafetensors } from '../io/safetensors.js';
-import { readFileChecked } from '../node/files.js';
 import {
   appendLog,
   clearRun,

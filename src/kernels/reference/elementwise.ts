@@ -348,10 +348,6 @@ export function select(
 }
 
 /**
- * If `x`, read through `strides` over `shape`, is one contiguous block repeated along the
- * leading axes (strides 0 there, row-major over a trailing suffix), return the block length.
- */
-/**
  * The bias-add case of a broadcast: one operand `full` (n elements) and the other a `row` that
  * repeats every `period` elements of it; bFirst when the row is a (out = row ∘ full). Null when
  * the broadcast is another pattern. Backends with their own arithmetic loops use it too.
@@ -371,6 +367,10 @@ export function arithRows(
   return null;
 }
 
+/**
+ * If `x`, read through `strides` over `shape`, is one contiguous block repeated along the
+ * leading axes (strides 0 there, row-major over a trailing suffix), return the block length.
+ */
 function trailingPeriod(x: TypedArray, strides: readonly number[], shape: readonly number[]): number {
   let period = 1;
   let d = shape.length - 1;
