@@ -14,7 +14,7 @@
  * expected-location trick are there to cut.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { ReinforceBaseline } from '../attention/reinforce.js';
 import { captionTensors, makeScenes, sceneImages } from '../data/scenes.js';
@@ -76,6 +76,7 @@ export function captionGradientStats(
   const model = new Captioner(config.model, generator);
   loadWeights(model, weights);
   model.train();
+  model.freezeEncoder = config.train.freezeEncoder ?? false; // as it trained: its CNN then gets no gradient
   const vocab = Vocab.fromJSON(config.vocab);
   const set = loadFashionMnist('train', o.dataDir);
   const trainImages = Math.min(TRAIN_IMAGES, Math.floor(set.count * 0.9));
@@ -202,11 +203,16 @@ export function captionExperiment(
 }
 
 function variantOf(config: CaptionRunConfig): string {
-  if (config.model.attention !== 'hard') return config.model.attention;
-  const parts = [`expected-location p ${config.model.expectedProb ?? 0}`];
-  if (config.train.expectedWarmup) parts.push(`warmup ${config.train.expectedWarmup}`);
-  if ((config.train.rewardWeight ?? 1) !== 1) parts.push(`λ_r ${config.train.rewardWeight}`);
-  return `hard (${parts.join(', ')})`;
+  const parts = [];
+  if (config.model.attention === 'hard') {
+    parts.push(`expected-location p ${config.model.expectedProb ?? 0}`);
+    if (config.train.expectedWarmup) parts.push(`warmup ${config.train.expectedWarmup}`);
+    if ((config.train.rewardWeight ?? 1) !== 1) parts.push(`λ_r ${config.train.rewardWeight}`);
+  }
+  if (config.train.encoderFrom !== undefined)
+    parts.push(`CNN of ${basename(config.train.encoderFrom)}${config.train.freezeEncoder ? ', frozen' : ''}`);
+  else if (config.train.freezeEncoder) parts.push('CNN frozen at its initialisation');
+  return parts.length ? `${config.model.attention} (${parts.join(', ')})` : config.model.attention;
 }
 
 /** One markdown table: a row per run, then mean ± sd per attention kind when seeds repeat. */

@@ -46,6 +46,7 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
     const config = JSON.parse(readFileSync(path, 'utf8'));
     config.model.dropout = 0;
     if (dir === hard) Object.assign(config.train, { expectedWarmup: 100, rewardWeight: 0.5 }); // named in its row
+    if (dir === soft) Object.assign(config.train, { encoderFrom: '/runs/soft-1', freezeEncoder: true }); // and these
     writeFileSync(path, JSON.stringify(config));
   }
   const o = { samples: 4, batchSize: 3, dataDir: data };
@@ -76,6 +77,7 @@ test('experiment caption: soft without dropout has zero gradient variance, hard 
   assert.ok(rows.every((r) => r.msPerStep > 0 && r.trainingSeconds > 0));
   const table = formatCaptionExperiment(rows, 'attend experiment caption …');
   assert.match(table, /\| hard \(expected-location p 0\.5, warmup 100, λ_r 0\.5\) \| 5 \| 4 \|/);
+  assert.match(table, /\| soft \(CNN of soft-1, frozen\) \| 5 \| 4 \|/);
 });
 
 test('experiment caption: a run without eval-caption.json is refused with the command to run', () => {
