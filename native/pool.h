@@ -4,10 +4,14 @@
 // time from a shared counter; workers sleep on a condition variable between calls. The caller
 // never waits for a worker that has not woken up yet: on a loaded machine a worker may not get a
 // core for milliseconds, and then the caller simply runs every part itself (a late worker finds the
-// call closed and goes back to sleep). No spinning: on a loaded 2-core machine a
+// call closed and goes back to sleep). The caller never spins: on a loaded 2-core machine a
 // spinning thread steals the core of the one it waits for (measured 4× slower in the WASM pool,
-// src/node/threads.ts). The pool is sized once, min(2, hardware_concurrency) by default, so the
-// kernels never run more threads than cores.
+// src/node/threads.ts). A worker does spin, briefly, after each call (ATTEND_POOL_SPIN_US, default
+// 200 µs, 0 = never; with the x86 `pause` hint): a training step makes hundreds of small
+// products tens of µs apart, and waking a sleeping thread takes about as long as one of them
+// runs, so without it the worker joins each call late or not at all. As OpenBLAS's and OpenMP's
+// threads do, for far longer (OpenBLAS: about 0.1 s). The pool is sized once,
+// min(2, hardware_concurrency) by default, so the kernels never run more threads than cores.
 #pragma once
 
 #include <atomic>
@@ -43,7 +47,8 @@ class Pool {
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};  // written under mu_, read by spinning workers without it
+  const int64_t spin_ns_;
   const std::function<void(int)>* job_ = nullptr;  // null: no call open
   int parts_ = 0;
   int active_ = 0;  // workers inside the current call
