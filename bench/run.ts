@@ -91,10 +91,43 @@ function cpuModel(): { model: string; avx512: boolean } {
   }
 }
 
+/** Above this share of the machine taken by other processes, the figures are flagged as loaded. */
+const BUSY_SHARE = 0.05;
+
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' / ');
+
+/**
+ * CPU seconds (all cores) the machine and this process spent, from /proc (Linux; null elsewhere).
+ * `own` counts this process and the peers it ran and waited for (their times land in cutime and
+ * cstime), so busy − own over the run is what other processes took: the load average cannot
+ * say that, as it counts the bench's own threads too. USER_HZ is 100 on Linux.
+ */
+function cpuSeconds(): { busy: number; own: number } | null {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const self = readFileSync('/proc/self/stat', 'utf8');
+    const g = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number); // fields from 3 (state) on
+    const [utime, stime, cutime, cstime] = [g[11], g[12], g[13], g[14]]; // fields 14–17
+    return { busy: (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100, own: (utime + stime + cutime + cstime) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+/** How much of the machine other processes used during the run, or null when /proc is not there. */
+function othersShare(start: ReturnType<typeof cpuSeconds>, seconds: number): { seconds: number; share: number } | null {
+  const end = cpuSeconds();
+  if (!start || !end) return null;
+  const others = Math.max(0, end.busy - start.busy - (end.own - start.own));
+  return { seconds: others, share: others / (seconds * cpus().length) };
+}
 
 const history = new Map<string, { last: Map<string, { ms: number; flops: number }>; gemmRate: number }>();
 
@@ -203,6 +236,7 @@ async function main(): Promise<void> {
   const log = (s: string) => console.log(s);
   const cpu = cpuModel();
   const loadStart = load();
+  const cpuStart = cpuSeconds();
   const envPrefix = process.env.BENCH_OPENBLAS_DIR ? `BENCH_OPENBLAS_DIR=${process.env.BENCH_OPENBLAS_DIR} ` : '';
   const command = [
     envPrefix + 'npm run bench',
@@ -318,6 +352,7 @@ async function main(): Promise<void> {
   const detail = detailTable(cases, columns, loads);
   const seconds = (performance.now() - t0) / 1000;
   const loadEnd = load();
+  const others = othersShare(cpuStart, seconds);
   console.log('');
   console.log(textTable(summary));
   console.log('');
@@ -326,7 +361,10 @@ async function main(): Promise<void> {
       `attend ÷ peer: speed of attend's fastest backend ÷ the peer's (2× = attend twice as fast). ` +
       `Peak: ${PEAK_GFLOPS} GFLOP/s fp32 on two cores with AVX-512 FMA; 128-bit WebAssembly SIMD: at most ${PEAK_WASM128_GFLOPS}.`,
   );
-  console.log(`Total ${seconds.toFixed(0)} s; load average ${loadStart} at start, ${loadEnd} at the end.`);
+  console.log(
+    `Total ${seconds.toFixed(0)} s; load average ${loadStart} at start, ${loadEnd} at the end` +
+      (others ? `; other processes used ${(100 * others.share).toFixed(1)} % of the machine meanwhile.` : '.'),
+  );
 
   const write = args.write ?? (!args.quick && args.groups.size === 4 && args.peers);
   if (!write) {
@@ -377,7 +415,9 @@ async function main(): Promise<void> {
     '',
     `- CPU: ${cpu.model}, ${cpus().length} cores${cpu.avx512 ? ', AVX-512' : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Linux ${release()}`,
     `- Node ${process.version} (V8 ${process.versions.v8})`,
-    `- Load average (1/5/15 min): ${loadStart} at the start, ${loadEnd} at the end${loadavg()[0] > 0.5 || Number(loadStart.split(' ')[0]) > 0.5 ? ' — **other processes were running: the figures are lower and noisier than on an idle machine**' : ''}`,
+    others
+      ? `- Other processes used ${others.seconds.toFixed(0)} CPU-seconds during the run, ${(100 * others.share).toFixed(1)} % of the machine's ${(seconds * cpus().length).toFixed(0)} (from /proc/stat, less the bench's own and its peers' time)${others.share > BUSY_SHARE ? ' — **the figures are lower and noisier than on an idle machine**' : ''}; load average (1/5/15 min) ${loadStart} at the start, ${loadEnd} at the end (the bench's own threads included)`
+      : `- Load average (1/5/15 min): ${loadStart} at the start, ${loadEnd} at the end${loadavg()[0] > 0.5 || Number(loadStart.split(' ')[0]) > 0.5 ? ' — **other processes may have been running: the figures may be lower and noisier than on an idle machine**' : ''}`,
     `- Machine peak: ${PEAK_GFLOPS} GFLOP/s fp32 on two cores with AVX-512 FMA (measured with an FMA loop); 128-bit WebAssembly SIMD can reach at most ${PEAK_WASM128_GFLOPS}.`,
     '',
     '## Engines',
