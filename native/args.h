@@ -33,23 +33,34 @@ inline bool get_bool(napi_env env, napi_value v, bool& out) {
   return napi_get_value_bool(env, b, &out) == napi_ok;
 }
 
-// A Float32Array holding at least `need` elements (need = −1: any length; its length is returned in `length`).
-inline bool get_f32(napi_env env, napi_value v, const char* what, const char* name, double need, float*& data,
-             size_t* length = nullptr) {
+// A typed array of `want` (a `kind`, elements E) holding at least `need` elements (need = −1: any
+// length; its length is returned in `length`).
+template <typename E>
+inline bool get_typed(napi_env env, napi_value v, napi_typedarray_type want, const char* kind, const char* what,
+                      const char* name, double need, E*& data, size_t* length) {
   bool is_typed = false;
   napi_is_typedarray(env, v, &is_typed);
   napi_typedarray_type type;
   size_t len = 0;
   void* ptr = nullptr;
-  if (!is_typed || napi_get_typedarray_info(env, v, &type, &len, &ptr, nullptr, nullptr) != napi_ok ||
-      type != napi_float32_array)
-    return fail(env, std::string(what) + ": " + name + " must be a Float32Array");
+  if (!is_typed || napi_get_typedarray_info(env, v, &type, &len, &ptr, nullptr, nullptr) != napi_ok || type != want)
+    return fail(env, std::string(what) + ": " + name + " must be a " + kind);
   if (need >= 0 && double(len) < need)
     return fail(env, std::string(what) + ": " + name + " must hold at least " + std::to_string(int64_t(need)) +
                          " elements for these sizes, received " + std::to_string(len));
-  data = static_cast<float*>(ptr);
+  data = static_cast<E*>(ptr);
   if (length) *length = len;
   return true;
+}
+
+inline bool get_f32(napi_env env, napi_value v, const char* what, const char* name, double need, float*& data,
+                    size_t* length = nullptr) {
+  return get_typed(env, v, napi_float32_array, "Float32Array", what, name, need, data, length);
+}
+
+// A mask: dropout's keep, attention's key padding.
+inline bool get_u8(napi_env env, napi_value v, const char* what, const char* name, double need, uint8_t*& data) {
+  return get_typed(env, v, napi_uint8_array, "Uint8Array", what, name, need, data, nullptr);
 }
 
 // A Float32Array as above, or null/undefined (then data = nullptr).

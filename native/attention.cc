@@ -107,18 +107,9 @@ bool get_u8_or_null(napi_env env, napi_value v, const char* what, double need, c
   napi_typeof(env, v, &kind);
   data = nullptr;
   if (kind == napi_null || kind == napi_undefined) return true;
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* ptr = nullptr;
-  if (!is_typed || napi_get_typedarray_info(env, v, &type, &len, &ptr, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array)
-    return fail(env, std::string(what) + ": keyPadding must be a Uint8Array or null");
-  if (double(len) < need)
-    return fail(env, std::string(what) + ": keyPadding must hold at least " + std::to_string(int64_t(need)) +
-                         " elements for these sizes, received " + std::to_string(len));
-  data = static_cast<const uint8_t*>(ptr);
+  uint8_t* mask;
+  if (!get_u8(env, v, what, "keyPadding", need, mask)) return false;
+  data = mask;
   return true;
 }
 

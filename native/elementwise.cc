@@ -95,22 +95,6 @@ ATTEND_ELEMENTWISE_ISA(avx2, __attribute__((target("avx2,fma"))))
 ATTEND_ELEMENTWISE_ISA(avx512, __attribute__((target("avx512f,avx512bw"))))
 #endif
 
-bool get_u8(napi_env env, napi_value v, const char* what, const char* name, size_t need, uint8_t*& data) {
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* ptr = nullptr;
-  if (!is_typed || napi_get_typedarray_info(env, v, &type, &len, &ptr, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array)
-    return fail(env, std::string(what) + ": " + name + " must be a Uint8Array");
-  if (len < need)
-    return fail(env, std::string(what) + ": " + name + " must hold at least " + std::to_string(need) +
-                         " elements for these sizes, received " + std::to_string(len));
-  data = static_cast<uint8_t*>(ptr);
-  return true;
-}
-
 bool get_scale(napi_env env, napi_value v, const char* what, double& scale) {
   if (napi_get_value_double(env, v, &scale) != napi_ok) return fail(env, std::string(what) + ": scale must be a number");
   return true;
@@ -141,41 +125,35 @@ napi_value Arith(napi_env env, napi_callback_info info) {
 }
 
 // (out, x, keep, scale, isa): the arguments maskScale and reluScale share
-bool scaled_args(napi_env env, napi_callback_info info, const char* what, float*& out, const float*& x,
-                 const uint8_t*& keep, double& scale, Isa& isa, int64_t& n) {
+struct ScaledArgs {
+  float* out;
+  float* x;
+  uint8_t* keep;
+  double scale;
+  Isa isa;
+  int64_t n;
+};
+
+bool scaled_args(napi_env env, napi_callback_info info, const char* what, ScaledArgs& a) {
   napi_value argv[5];
-  float* xs;
-  uint8_t* k;
   size_t len = 0;
-  if (!get_args(env, info, argv, what) || !get_f32(env, argv[0], what, "out", -1, out, &len) ||
-      !get_f32(env, argv[1], what, "x", double(len), xs) || !get_u8(env, argv[2], what, "keep", len, k) ||
-      !get_scale(env, argv[3], what, scale) || !get_isa(env, argv[4], isa))
+  if (!get_args(env, info, argv, what) || !get_f32(env, argv[0], what, "out", -1, a.out, &len) ||
+      !get_f32(env, argv[1], what, "x", double(len), a.x) || !get_u8(env, argv[2], what, "keep", double(len), a.keep) ||
+      !get_scale(env, argv[3], what, a.scale) || !get_isa(env, argv[4], a.isa))
     return false;
-  x = xs;
-  keep = k;
-  n = int64_t(len);
+  a.n = int64_t(len);
   return true;
 }
 
 napi_value MaskScale(napi_env env, napi_callback_info info) {
-  float* out;
-  const float* x;
-  const uint8_t* keep;
-  double scale;
-  Isa isa;
-  int64_t n;
-  if (scaled_args(env, info, "maskScale", out, x, keep, scale, isa, n)) ATTEND_PICK(mask_scale, isa)(out, x, keep, scale, n);
+  ScaledArgs a;
+  if (scaled_args(env, info, "maskScale", a)) ATTEND_PICK(mask_scale, a.isa)(a.out, a.x, a.keep, a.scale, a.n);
   return nullptr;
 }
 
 napi_value ReluScale(napi_env env, napi_callback_info info) {
-  float* out;
-  const float* x;
-  const uint8_t* keep;
-  double scale;
-  Isa isa;
-  int64_t n;
-  if (scaled_args(env, info, "reluScale", out, x, keep, scale, isa, n)) ATTEND_PICK(relu_scale, isa)(out, x, keep, scale, n);
+  ScaledArgs a;
+  if (scaled_args(env, info, "reluScale", a)) ATTEND_PICK(relu_scale, a.isa)(a.out, a.x, a.keep, a.scale, a.n);
   return nullptr;
 }
 
@@ -189,7 +167,7 @@ napi_value ReluScaleBackward(napi_env env, napi_callback_info info) {
   size_t n = 0;
   if (!get_args(env, info, argv, what) || !get_f32(env, argv[0], what, "dx", -1, dx, &n) ||
       !get_f32(env, argv[1], what, "dy", double(n), dy) || !get_f32(env, argv[2], what, "x", double(n), x) ||
-      !get_u8(env, argv[3], what, "keep", n, keep) || !get_scale(env, argv[4], what, scale) ||
+      !get_u8(env, argv[3], what, "keep", double(n), keep) || !get_scale(env, argv[4], what, scale) ||
       !get_isa(env, argv[5], isa))
     return nullptr;
   ATTEND_PICK(relu_scale_bwd, isa)(dx, dy, x, keep, scale, int64_t(n));
