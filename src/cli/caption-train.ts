@@ -137,7 +137,7 @@ const FIXED_ON_RESUME = [
 ] as const;
 
 /** Copy the CNN's weights (conv1 … conv4) of another caption run into `model`. */
-export function loadEncoder(model: Captioner, runOrCheckpoint: string): void {
+function loadEncoder(model: Captioner, runOrCheckpoint: string): void {
   const { weights } = resolveRun(runOrCheckpoint);
   const { tensors } = decodeSafetensors(readFileChecked(weights));
   const own = Object.keys(model.stateDict()).filter((k) => /^conv[1-4]\./.test(k));

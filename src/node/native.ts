@@ -440,8 +440,7 @@ function elementwise(
     binary: (out, a, aStrides, b, bStrides, shape, f) => {
       const n = out.length;
       if (typeof f === 'string' && n >= min && allF32(out, a, b)) {
-        if (a.length === n && b.length === n) return addon.arith(ARITH_CODES[f], F(out), F(a), F(b), n, false, isa);
-        const r = arithRows(n, a, aStrides, b, bStrides, shape);
+        const r = arithRows(n, a, aStrides, b, bStrides, shape); // equal shapes: one row of n
         if (r) return addon.arith(ARITH_CODES[f], F(out), F(r.full), F(r.row), r.period, r.bFirst, isa);
       }
       ref.binary(out, a, aStrides, b, bStrides, shape, f);
