@@ -21,7 +21,7 @@ import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
 import { quickstart } from './quickstart.js';
-import { integer, positive } from './parse.js';
+import { integer, positive, probability } from './parse.js';
 import type { TrainCliOptions, TrainSummary } from './train-run.js';
 
 const program = new Command()
@@ -99,6 +99,7 @@ function trainingOptions(cmd: Command, defaultModel: string): Command {
   return cmd
     .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default(defaultModel))
     .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
+    .option('--dropout <p>', "dropout (default: the size's, 0.1)", probability('--dropout'))
     .option('--epochs <n>', 'epochs', integer('--epochs'), 30)
     .option('--batch-size <n>', 'examples per batch', integer('--batch-size'), 64)
     .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))

@@ -32,6 +32,8 @@ export interface TrainCliOptions {
   size: ModelSize;
   /** The exact model (experiments that match sizes); otherwise `defaultSpec(model, …, size)`. */
   spec?: ModelSpec;
+  /** Overrides the size's dropout (every model kind has one). */
+  dropout?: number;
   out: string;
   epochs: number;
   batchSize: number;
@@ -103,7 +105,8 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
       throw new Error(`${o.out} already holds a run: pass --resume to continue it or --force to start over`);
     clearRun(o.out); // --force: the old run's log, weights and scores go
     const kind = o.model as ModelKind;
-    const spec: ModelSpec = o.spec ?? defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
+    const sized = o.spec ?? defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
+    const spec: ModelSpec = o.dropout === undefined ? sized : { ...sized, dropout: o.dropout };
     if (spec.kind !== kind) throw new Error(`trainRun: spec.kind must be --model '${kind}', received '${spec.kind}'`);
     config = {
       task: task.task,

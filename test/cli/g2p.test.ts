@@ -106,6 +106,18 @@ test('train g2p writes a resumable run; --resume continues it; eval and predict 
   }
 });
 
+test("--dropout replaces the size's dropout in the run's model", () => {
+  const modelOf = (out: string) =>
+    (JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { model: { dropout: number } }).model;
+  const sized = join(dir, 'dropout-default');
+  const chosen = join(dir, 'dropout-chosen');
+  assert.equal(attend('train', 'g2p', ...tiny, '--max-steps', '1', '--out', sized, '--json').code, 0);
+  const r = attend('train', 'g2p', ...tiny, '--dropout', '0.35', '--max-steps', '1', '--out', chosen, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(modelOf(sized).dropout, 0.1);
+  assert.deepEqual(modelOf(chosen), { ...modelOf(sized), dropout: 0.35 });
+});
+
 test('misuse gets a message naming the problem and a non-zero exit code', () => {
   const missing = attend('eval', join(dir, 'nowhere'));
   assert.equal(missing.code, 1);
@@ -113,6 +125,9 @@ test('misuse gets a message naming the problem and a non-zero exit code', () => 
   const badModel = attend('train', 'g2p', '--model', 'lstm');
   assert.notEqual(badModel.code, 0);
   assert.match(badModel.stderr, /'lstm' is invalid.*Allowed choices are transformer, bahdanau, luong, seq2seq/s);
+  const badDropout = attend('train', 'g2p', ...tiny, '--dropout', '1.5', '--out', join(dir, 'b'));
+  assert.notEqual(badDropout.code, 0);
+  assert.match(badDropout.stderr, /--dropout must be a number in \[0, 1\), received '1.5'/);
   const badBudget = attend('train', 'g2p', ...tiny, '--time-budget', 'soon', '--out', join(dir, 'b'));
   assert.equal(badBudget.code, 1);
   assert.match(badBudget.stderr, /a duration like 30m, 90s or 1h30m, received 'soon'/);
