@@ -3,8 +3,8 @@
  * and 1024 on the native addon (1 and 2 threads), the WebAssembly kernels (1 thread, and 2 on worker
  * threads) and PyTorch (Debian's python3-torch on OpenBLAS, OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2,
  * its fastest setting on this 2-core machine), side by side, with the FMA peak of the machine
- * measured in the same run (a busy machine has less of it: every figure is relative to what the
- * cores could do at that moment, not only to the nominal 458 GFLOP/s of two idle Zen 5 cores).
+ * measured in the same run (bench/peak.ts: a busy machine has less of it, and these cores have
+ * given half the 458 GFLOP/s issue #7 names; every figure is relative to what they did then).
  *
  *   node --import tsx bench/native-gemm.ts [--sizes 256,512,1024] [--seconds 0.5] [--no-torch] [--json]
  *
@@ -13,12 +13,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { createWasmKernels } from '../src/kernels/wasm/index.js';
 import type { Kernels } from '../src/kernels/types.js';
-import { createNativeKernels, defaultNativePath, nativeUnavailableReason } from '../src/node/native.js';
+import { createNativeKernels, nativeUnavailableReason } from '../src/node/native.js';
 import { closeThreads, createThreadedWasmKernels, threadsReady } from '../src/node/threads.js';
+import { bestPeak, describePeak, measureFmaPeak, twoThreadPeak } from './peak.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +30,6 @@ const { values: args } = parseArgs({
 });
 const sizes = args.sizes.split(',').map(Number);
 const budget = Number(args.seconds);
-const NOMINAL_PEAK_2T = 458; // GFLOP/s: two idle cores of this machine, AVX-512 FMA loop (issue #7)
 
 interface Figure {
   median: number; // GFLOP/s, wall clock
@@ -72,28 +71,6 @@ function timeKernels(backend: Partial<Kernels>, n: number): Figure {
   const b = random(n * n);
   const c = new Float32Array(n * n);
   return measure(n, () => backend.gemm!(c, a, b, 1, n, n, n, false, false, 0, 0, false));
-}
-
-/** The FMA peak now, on 1 and 2 threads (GFLOP/s), from the addon's measuring loop. */
-function fmaPeak(isa: number): { one: number; two: number; perCpuSecond: number } | null {
-  const path = defaultNativePath();
-  if (!existsSync(path)) return null;
-  const addon = createRequire(import.meta.url)(path) as { fmaPeak(isa: number, threads: number, it: number): number };
-  const run = (threads: number) => {
-    let best = 0;
-    let perCpuSecond = 0;
-    // many short runs (about 3 ms each): the best is the one least disturbed by other jobs
-    for (let r = 0; r < 30; r++) {
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      const flops = addon.fmaPeak(isa, threads, 1e6);
-      const cpu = process.cpuUsage(cpu0);
-      best = Math.max(best, flops / ((performance.now() - t0) / 1000) / 1e9);
-      perCpuSecond = Math.max(perCpuSecond, flops / ((cpu.user + cpu.system) / 1e6) / 1e9);
-    }
-    return { best, perCpuSecond };
-  };
-  return { one: run(1).best, two: run(2).best, perCpuSecond: run(1).perCpuSecond };
 }
 
 const TORCH_SCRIPT = `
@@ -145,7 +122,7 @@ async function main(): Promise<void> {
   const wasm1 = createWasmKernels();
   const wasm2 = createThreadedWasmKernels({ threads: 2 });
   await threadsReady();
-  const peakBefore = native2 ? fmaPeak(native2.isa === 'avx512' ? 2 : native2.isa === 'avx2' ? 1 : 0) : null;
+  const peakBefore = measureFmaPeak();
   const backends: [string, Partial<Kernels> | null][] = [
     [`native 1t (${native1?.isa ?? '-'})`, native1],
     [`native 2t (${native2?.isa ?? '-'})`, native2],
@@ -162,15 +139,11 @@ async function main(): Promise<void> {
     rows[`PyTorch (OpenBLAS, OMP 1 / BLAS 2)`] = Object.fromEntries(sizes.map((n) => [n, torch.figures[n]]));
     notes.push(`PyTorch ${torch.torch}, BLAS loaded: ${torch.blas.join(', ') || 'none found'}`);
   }
-  const peakAfter = native2 ? fmaPeak(native2.isa === 'avx512' ? 2 : native2.isa === 'avx2' ? 1 : 0) : null;
-  const peak2 = peakBefore && peakAfter ? Math.max(peakBefore.two, peakAfter.two) : null;
-  const peak1 = peakBefore && peakAfter ? Math.max(peakBefore.one, peakAfter.one) : null;
-  const peakCpu = peakBefore && peakAfter ? Math.max(peakBefore.perCpuSecond, peakAfter.perCpuSecond) : null;
-
+  const peak = bestPeak(peakBefore, measureFmaPeak());
+  const peak2 = twoThreadPeak(peak);
+  const peakCpu = peak?.perCpuSecond ?? null;
   if (args.json) {
-    console.log(
-      JSON.stringify({ sizes, rows, peak: { oneThread: peak1, twoThreads: peak2, perCpuSecond: peakCpu }, notes }),
-    );
+    console.log(JSON.stringify({ sizes, rows, peak, notes }));
     return;
   }
   const f = (x: Figure | undefined) => (x ? `${x.median.toFixed(1)} (${x.best.toFixed(1)})` : '-');
@@ -199,7 +172,7 @@ async function main(): Promise<void> {
   const wasm2Label = labels.find((l) => l.startsWith('WASM 2t'));
   if (native2Label && torchLabel) ratio(native2Label, torchLabel);
   if (native2Label && wasm2Label) ratio(native2Label, wasm2Label);
-  const percent = (x: number, peak: number) => `${((100 * x) / peak).toFixed(0)} %`;
+  const percent = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
   if (native2Label && peak2) {
     // best against best: both are the runs that were least disturbed by the other jobs
     const r = rows[native2Label];
@@ -215,13 +188,7 @@ async function main(): Promise<void> {
       `| ${native1Label}, per CPU-second ÷ FMA loop per CPU-second | ${sizes.map((n) => percent(r[n].perCpuSecond, peakCpu)).join(' | ')} |`,
     );
   }
-  console.log(
-    `\nFMA peak measured in this run (${native2?.isa ?? '-'} loop, best of before and after): ` +
-      (peak1 && peak2 && peakCpu
-        ? `1 thread ${peak1.toFixed(0)}, 2 threads ${peak2.toFixed(0)} GFLOP/s; ${peakCpu.toFixed(0)} per CPU-second`
-        : 'not measured') +
-      ` (two idle cores: ${NOMINAL_PEAK_2T})`,
-  );
+  console.log(`\n${describePeak(peak)}.`);
   for (const note of notes) console.log(`- ${note}`);
 }
 

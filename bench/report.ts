@@ -1,10 +1,6 @@
 import type { CaseSpec } from './cases.js';
 import { type Outcome, isFailed, isSkipped, isTiming } from './timing.js';
 
-/** Machine peaks printed beside the figures (measured on the bench machine, see docs/benchmarks.md). */
-export const PEAK_GFLOPS = 458;
-export const PEAK_WASM128_GFLOPS = 116;
-
 /** One column of the table: an attend backend or a peer. */
 export interface Column {
   label: string;
@@ -69,9 +65,10 @@ export function bestAttend(columns: readonly Column[], c: CaseSpec): { col: Colu
 
 /**
  * The summary table: each case's figure per engine (GFLOP/s for sgemm, ms per run otherwise),
- * then, per peer, the speed of attend's best backend ÷ the peer's speed (2× = attend twice as fast).
+ * then, per peer, the speed of attend's best backend ÷ the peer's speed (2× = attend twice as fast),
+ * and attend's best as a share of `peak` (GFLOP/s on two threads, measured in the run; bench/peak.ts).
  */
-export function summaryTable(cases: readonly CaseSpec[], columns: readonly Column[]): Table {
+export function summaryTable(cases: readonly CaseSpec[], columns: readonly Column[], peak: number | null): Table {
   const peers = columns.filter((c) => !c.attend);
   const ratioPeers = peers.filter((p) => cases.some((c) => isTiming(p.outcomes.get(c.id))));
   const header = [
@@ -84,19 +81,17 @@ export function summaryTable(cases: readonly CaseSpec[], columns: readonly Colum
   const rows = cases.map((c) => {
     const best = bestAttend(columns, c);
     const bestSpeed = best ? speed(best.o) : null;
-    let peak = '–';
-    if (best && isTiming(best.o)) {
+    let share = '–';
+    if (best && isTiming(best.o) && peak) {
       const g = gflops(c, best.o.median);
-      peak = `${best.col.label.replace(/^attend /, '')}: ${((100 * g) / PEAK_GFLOPS).toFixed(1)}% of ${PEAK_GFLOPS}`;
-      if (/wasm/.test(best.col.label))
-        peak += ` (${((100 * g) / PEAK_WASM128_GFLOPS).toFixed(0)}% of ${PEAK_WASM128_GFLOPS})`;
+      share = `${best.col.label.replace(/^attend /, '')}: ${((100 * g) / peak).toFixed(1)}% of ${peak.toFixed(0)}`;
     }
     return [
       c.label,
       c.unit === 'GFLOP/s' ? 'GFLOP/s' : 'ms',
       ...columns.map((col) => cell(c, col.outcomes.get(c.id))),
       ...ratioPeers.map((p) => ratio(bestSpeed, speed(p.outcomes.get(c.id)))),
-      peak,
+      share,
     ];
   });
   return { header, rows, textColumns: [0, 1] };
