@@ -5,6 +5,7 @@
 //       for each A panel (in L1 while the B panels stream past it), for each B panel: one micro-tile.
 // Packing makes every transpose the same inner loop and pads the edges with zeros, so the
 // micro-kernel never branches; edge tiles are computed into a scratch tile and copied out.
+// Thin calls (m ≤ 2 or k ≤ 2), which packing would mostly pad, go to gemm_thin.cc instead.
 #include "gemm.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <memory>
 
+#include "gemm_thin.h"
 #include "microkernels.h"
 #include "pool.h"
 
@@ -101,9 +103,10 @@ void pack_b(float* to, const GemmCall& g, const float* b, int64_t p0, int64_t kc
   }
 }
 
-// C[b0:b1][i0:i1, j0:j1] on the calling thread.
-void run_block(const GemmCall& g, const KernelShape& ks, int64_t b0, int64_t b1, int64_t i0, int64_t i1, int64_t j0,
-               int64_t j1) {
+// C[b0:b1][i0:i1, j0:j1] on the calling thread (by `thin`'s loops when the call is thin).
+void run_block(const GemmCall& g, const KernelShape& ks, ThinGemm thin, int64_t b0, int64_t b1, int64_t i0, int64_t i1,
+               int64_t j0, int64_t j1) {
+  if (thin) return thin(g, b0, b1, i0, i1, j0, j1);
   static thread_local Scratch scratch_a, scratch_b;
   const int mr = ks.mr, nr = ks.nr;
   alignas(64) float tile[12 * 32];  // an edge tile (MR·NR ≤ 12·32)
@@ -201,12 +204,13 @@ Isa best_isa() {
 void gemm(const GemmCall& g, Isa isa, int threads, double min_parallel_work) {
   if (g.batch <= 0 || g.m <= 0 || g.n <= 0) return;
   const KernelShape ks = shape_for(isa);
+  const ThinGemm thin = gemm_is_thin(g) ? ATTEND_PICK(gemm_thin, isa) : nullptr;
   const double work = double(g.batch) * double(g.m) * double(g.n) * double(std::max<int64_t>(g.k, 1));
   // parts: one per thread (the pool's callers claim them, so a late worker costs nothing)
   int tasks = std::min(threads, pool().size());
   if (work < min_parallel_work) tasks = 1;
   if (tasks <= 1) {
-    run_block(g, ks, 0, g.batch, 0, g.m, 0, g.n);
+    run_block(g, ks, thin, 0, g.batch, 0, g.m, 0, g.n);
     return;
   }
   // Whole matrices per thread when they divide evenly (or are many); otherwise split each matrix
@@ -217,17 +221,17 @@ void gemm(const GemmCall& g, Isa isa, int threads, double min_parallel_work) {
     const int parts = g.batch >= 4 * tasks ? 4 * tasks : tasks;
     pool().run(parts, [&](int t) {
       auto [lo, hi] = part(g.batch, parts, t, 1);
-      if (lo < hi) run_block(g, ks, lo, hi, 0, g.m, 0, g.n);
+      if (lo < hi) run_block(g, ks, thin, lo, hi, 0, g.m, 0, g.n);
     });
   } else if (g.n >= g.m) {
     pool().run(tasks, [&](int t) {
       auto [lo, hi] = part(g.n, tasks, t, ks.nr);
-      if (lo < hi) run_block(g, ks, 0, g.batch, 0, g.m, lo, hi);
+      if (lo < hi) run_block(g, ks, thin, 0, g.batch, 0, g.m, lo, hi);
     });
   } else {
     pool().run(tasks, [&](int t) {
       auto [lo, hi] = part(g.m, tasks, t, ks.mr);
-      if (lo < hi) run_block(g, ks, 0, g.batch, lo, hi, 0, g.n);
+      if (lo < hi) run_block(g, ks, thin, 0, g.batch, lo, hi, 0, g.n);
     });
   }
 }

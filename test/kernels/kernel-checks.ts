@@ -136,6 +136,10 @@ export const GEMM_SHAPES: [number, number, number][] = [
   [2, 2049, 5],
   [1, 300, 70],
   [300, 1, 70],
+  // thin (m ≤ 2 or k ≤ 2: the native backend's unpacked loops), with dot products past 32 lanes
+  [1, 9, 77],
+  [2, 33, 40],
+  [9, 40, 2],
 ];
 
 export function checkGemm(label: string, get: () => Backend): void {
@@ -159,6 +163,8 @@ export function checkGemm(label: string, get: () => Backend): void {
     for (const [m, n, k] of [
       [5, 9, 17],
       [33, 17, 7],
+      [1, 9, 70], // an RNN decoder's attention context per sequence, and its gradients
+      [7, 33, 1],
     ]) {
       for (const strideA of [0, m * k, m * k + 5]) {
         for (const strideB of [0, k * n, k * n + 3]) {
