@@ -21,8 +21,8 @@ namespace {
 ATTEND_INLINE void thin_block(const GemmCall& g, int64_t b0, int64_t b1, int64_t i0, int64_t i1, int64_t j0,
                                int64_t j1) {
   constexpr int LANES = 32;
-  static thread_local std::vector<float> row_of_a;  // A(i, ·), contiguous
-  row_of_a.resize(size_t(g.k));
+  static thread_local std::vector<float> row_of_a;  // A(i, ·), contiguous, when A is stored transposed
+  if (g.trans_a) row_of_a.resize(size_t(g.k));
   for (int64_t bi = b0; bi < b1; bi++) {
     const float* a = g.a + bi * g.stride_a;
     const float* b = g.b + bi * g.stride_b;
