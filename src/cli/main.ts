@@ -100,6 +100,11 @@ function trainingOptions(cmd: Command, defaultModel: string): Command {
     .addOption(new Option('--model <kind>', 'architecture').choices([...MODEL_KINDS]).default(defaultModel))
     .addOption(new Option('--size <size>', 'model size').choices([...MODEL_SIZES]).default('base'))
     .option('--dropout <p>', "dropout (default: the size's, 0.1)", probability('--dropout'))
+    .option(
+      '--layers <n>',
+      "stacked layers: the RNN encoder's (and Luong's and seq2seq's decoder's), or the Transformer's encoder and decoder (default: the size's)",
+      integer('--layers', 1),
+    )
     .option('--epochs <n>', 'epochs', integer('--epochs'), 30)
     .option('--batch-size <n>', 'examples per batch', integer('--batch-size'), 64)
     .option('--lr <x>', 'peak learning rate (default: 1e-3 transformer, 2e-3 RNNs)', positive('--lr'))

@@ -34,6 +34,8 @@ export interface TrainCliOptions {
   spec?: ModelSpec;
   /** Overrides the size's dropout (every model kind has one). */
   dropout?: number;
+  /** Overrides the size's depth: RNN layers (`layers`), or the Transformer's encoder and decoder layers. */
+  layers?: number;
   out: string;
   epochs: number;
   batchSize: number;
@@ -93,6 +95,15 @@ export interface TrainSummary {
   tokensPerSecond: number;
 }
 
+/** The size's spec with the dropout and depth the command line chose. */
+function withOverrides(spec: ModelSpec, o: Pick<TrainCliOptions, 'dropout' | 'layers'>): ModelSpec {
+  const out = o.dropout === undefined ? spec : { ...spec, dropout: o.dropout };
+  if (o.layers === undefined) return out;
+  return out.kind === 'transformer'
+    ? { ...out, encoderLayers: o.layers, decoderLayers: o.layers }
+    : { ...out, layers: o.layers };
+}
+
 export function trainRun(o: TrainCliOptions, task: TaskData, version: string): TrainSummary {
   const statePath = join(o.out, 'state.json');
   let config: RunConfig;
@@ -106,7 +117,7 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
     clearRun(o.out); // --force: the old run's log, weights and scores go
     const kind = o.model as ModelKind;
     const sized = o.spec ?? defaultSpec(kind, task.srcVocab.size, task.tgtVocab.size, o.size);
-    const spec: ModelSpec = o.dropout === undefined ? sized : { ...sized, dropout: o.dropout };
+    const spec = withOverrides(sized, o);
     if (spec.kind !== kind) throw new Error(`trainRun: spec.kind must be --model '${kind}', received '${spec.kind}'`);
     config = {
       task: task.task,

@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attend-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,6 +119,25 @@ test("--dropout replaces the size's dropout in the run's model", () => {
   assert.deepEqual(modelOf(chosen), { ...modelOf(sized), dropout: 0.35 });
 });
 
+test("--layers stacks the encoder's bidirectional GRUs (PyTorch's names for the second layer)", () => {
+  const out = join(dir, 'layers-2');
+  const r = attend('train', 'g2p', ...tiny, '--layers', '2', '--max-steps', '1', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const { model } = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+    model: { layers: number; hidden: number };
+  };
+  assert.equal(model.layers, 2);
+  const { tensors } = decodeSafetensors(readFileSync(join(out, 'model.safetensors')));
+  const H = model.hidden;
+  for (const name of ['encoder.weight_ih_l1', 'encoder.weight_ih_l1_reverse'])
+    assert.deepEqual(
+      tensors[name]?.shape,
+      [3 * H, 2 * H],
+      `${name}: the second layer reads both directions of the first`,
+    );
+  assert.equal(tensors['encoder.weight_ih_l2'], undefined);
+});
+
 test('misuse gets a message naming the problem and a non-zero exit code', () => {
   const missing = attend('eval', join(dir, 'nowhere'));
   assert.equal(missing.code, 1);
@@ -128,6 +148,9 @@ test('misuse gets a message naming the problem and a non-zero exit code', () => 
   const badDropout = attend('train', 'g2p', ...tiny, '--dropout', '1.5', '--out', join(dir, 'b'));
   assert.notEqual(badDropout.code, 0);
   assert.match(badDropout.stderr, /--dropout must be a number in \[0, 1\), received '1.5'/);
+  const badLayers = attend('train', 'g2p', ...tiny, '--layers', '0', '--out', join(dir, 'b'));
+  assert.notEqual(badLayers.code, 0);
+  assert.match(badLayers.stderr, /--layers must be an integer >= 1, received '0'/);
   const badBudget = attend('train', 'g2p', ...tiny, '--time-budget', 'soon', '--out', join(dir, 'b'));
   assert.equal(badBudget.code, 1);
   assert.match(badBudget.stderr, /a duration like 30m, 90s or 1h30m, received 'soon'/);

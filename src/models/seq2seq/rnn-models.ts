@@ -93,7 +93,8 @@ export class PlainSeq2Seq extends Module implements EncoderDecoder {
  * annotations h_j = [→h_j; ←h_j]. At step i the previous decoder state s_{i−1} is the query:
  *   e_ij = v_aᵀ tanh(W_a s_{i−1} + U_a h_j),  α_ij = softmax_j(e_ij),  c_i = Σ_j α_ij h_j
  *   s_i = GRU(s_{i−1}, [E y_{i−1}; c_i]),     p(y_i) = softmax(W_o tanh(W_t [s_i; E y_{i−1}; c_i]))
- * (the paper's maxout deep output is a tanh layer here); s_0 = tanh(W_s ←h_1).
+ * (the paper's maxout deep output is a tanh layer here); s_0 = tanh(W_s ←h_1). With `layers` > 1
+ * the encoder is a stack of bidirectional GRUs and the annotations are its top layer's.
  */
 export class Bahdanau extends Module implements EncoderDecoder {
   readonly kind = 'bahdanau';
@@ -112,7 +113,8 @@ export class Bahdanau extends Module implements EncoderDecoder {
     const { embed: E, hidden: H } = config;
     this.src_embedding = new Embedding(config.srcVocab, E, { ...g, paddingIdx: PAD });
     this.tgt_embedding = new Embedding(config.tgtVocab, E, { ...g, paddingIdx: PAD });
-    this.encoder = new GRU(E, H, { bidirectional: true, ...g });
+    // layers > 1 stacks bidirectional GRUs (dropout between them); the paper used one
+    this.encoder = new GRU(E, H, { bidirectional: true, numLayers: config.layers ?? 1, dropout: config.dropout, ...g });
     this.init_state = new Linear(H, H, g);
     this.attention = new AdditiveAttention(H, 2 * H, H, g);
     this.decoder = new GRUCell(E + 2 * H, H, g);
