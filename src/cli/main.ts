@@ -17,6 +17,7 @@ import { registerExperimentCommands } from './experiment.js';
 import { registerCostExperiments } from './experiment-cost.js';
 import { registerG2PLengthExperiment } from './experiment-g2p.js';
 import { registerCaptionExperiment } from './experiment-caption.js';
+import { registerMapsExperiment } from './experiment-maps.js';
 import { registerCaptionCommands } from './caption.js';
 import { registerClassifyCommands } from './classify.js';
 import { registerServeCommands } from './serve.js';
@@ -249,6 +250,7 @@ program
 registerExperimentCommands(program);
 registerCostExperiments(program);
 registerG2PLengthExperiment(program);
+registerMapsExperiment(program);
 registerCaptionExperiment(program);
 registerClassifyCommands(program);
 registerCaptionCommands(program);

@@ -83,8 +83,8 @@ export interface BatchOrderOptions {
   chunkBatches?: number;
 }
 
-function shuffle<T>(xs: T[], g: Generator): void {
-  // Fisher–Yates
+/** Shuffles xs in place (Fisher–Yates) with draws from g. */
+export function shuffle<T>(xs: T[], g: Generator): void {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = g.int(i + 1);
     [xs[i], xs[j]] = [xs[j], xs[i]];
