@@ -163,7 +163,9 @@ export async function mapsExperiment(runOrCheckpoint: string, o: MapsExperimentO
   for (const e of entries) {
     const pair = { src: run.srcVocab.encode(e.graphemes), tgt: run.tgtVocab.encode(e.pronunciations[0]) };
     const key = `${pair.src.length}x${pair.tgt.length + 1}`;
-    groups.set(key, [...(groups.get(key) ?? []), pair]);
+    const group = groups.get(key) ?? [];
+    group.push(pair);
+    groups.set(key, group);
   }
   const shared = [...groups.values()].filter((g) => g.length >= 2);
   const generator = new Generator(o.seed);
