@@ -29,6 +29,7 @@ import type { CaptionEvalOutput } from './caption-run.js';
 import { type CaptionRunConfig, TRAIN_IMAGES } from './caption-train.js';
 import { integer } from './parse.js';
 import { loadWeights, readJson, resolveRun } from './run-dir.js';
+import { experimentCommand } from './experiment.js';
 
 const MAX_LOG_BYTES = 256 * 1024 * 1024;
 
@@ -260,9 +261,7 @@ export function formatCaptionExperiment(rows: CaptionExperimentRow[], command: s
 
 /** Adds `caption` to the `experiment` command (registered first, by experiment.ts). */
 export function registerCaptionExperiment(program: Command): void {
-  const experiment = program.commands.find((c) => c.name() === 'experiment');
-  if (!experiment) throw new Error('registerCaptionExperiment: register the experiment command first');
-  experiment
+  experimentCommand(program, 'registerCaptionExperiment')
     .command('caption')
     .description('claims 4–5: test scores of caption runs, attention inside the named box, gradient cost and variance')
     .argument('<runs...>', 'caption run directories, each scored by attend eval-caption')

@@ -22,7 +22,7 @@ import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../train/optim.js';
 import { seq2seqLoss } from '../train/trainer.js';
-import { alphabetOf, lengthSpec } from './experiment.js';
+import { alphabetOf, lengthSpec, experimentCommand } from './experiment.js';
 import { integer, integerList, modelList } from './parse.js';
 
 export interface Machine {
@@ -311,8 +311,7 @@ export function formatLocalCostTable(r: LocalCostResult): string {
 
 /** Adds `speed` and `local-cost` to the `experiment` command (registered first, by experiment.ts). */
 export function registerCostExperiments(program: Command): void {
-  const experiment = program.commands.find((c) => c.name() === 'experiment');
-  if (!experiment) throw new Error('registerCostExperiments: register the experiment command first');
+  const experiment = experimentCommand(program, 'registerCostExperiments');
   experiment
     .command('speed')
     .description('claim 6: training tokens per second, Transformer vs RNN encoder-decoders of the same size')

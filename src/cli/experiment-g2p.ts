@@ -13,6 +13,7 @@ import { evalG2P, g2pSplit, trainG2P } from './g2p.js';
 import { Vocab } from '../data/vocab.js';
 import type { TrainCliOptions } from './train-run.js';
 import { integer, modelList } from './parse.js';
+import { experimentCommand } from './experiment.js';
 
 export type Range = readonly [number, number];
 
@@ -143,9 +144,7 @@ function ranges(v: string): Range[] {
 
 /** Adds `g2p-length` to the `experiment` command (registered first, by experiment.ts). */
 export function registerG2PLengthExperiment(program: Command): void {
-  const experiment = program.commands.find((c) => c.name() === 'experiment');
-  if (!experiment) throw new Error('registerG2PLengthExperiment: register the experiment command first');
-  experiment
+  experimentCommand(program, 'registerG2PLengthExperiment')
     .command('g2p-length')
     .description('claim 1 on CMUdict: the four models at matched size, same training time, WER by word length')
     .option('--models <list>', 'models, comma-separated', modelList('--models'), [

@@ -27,6 +27,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { g2pSplit } from './g2p.js';
 import { integer } from './parse.js';
 import { openRun } from './run-dir.js';
+import { experimentCommand } from './experiment.js';
 
 export const MAP_CONDITIONS = ['own', 'mean', 'other', 'uniform'] as const;
 export type MapCondition = (typeof MAP_CONDITIONS)[number];
@@ -248,9 +249,7 @@ export function formatMapsExperiment(r: MapsExperimentResult): string {
 }
 
 export function registerMapsExperiment(program: Command): void {
-  const experiment = program.commands.find((c) => c.name() === 'experiment');
-  if (!experiment) throw new Error('registerMapsExperiment: register the experiment command first');
-  experiment
+  experimentCommand(program, 'registerMapsExperiment')
     .command('maps')
     .description("claim 2: a trained G2P model's maps against input-independent ones (mean, another word's, uniform)")
     .argument('<run>', 'a G2P run (bahdanau, or luong with a global general or concat score)')

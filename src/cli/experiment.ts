@@ -430,6 +430,13 @@ interface LengthCliOptions {
 }
 
 /** `attend experiment …`; main.ts calls this once with its program. */
+/** The `experiment` command that registerExperimentCommands made, for the files that add their own experiments to it. */
+export function experimentCommand(program: Command, caller: string): Command {
+  const experiment = program.commands.find((c) => c.name() === 'experiment');
+  if (!experiment) throw new Error(`${caller}: register the experiment command first`);
+  return experiment;
+}
+
 export function registerExperimentCommands(program: Command): void {
   const experiment = program.command('experiment').description('measure the claims of the articles (spec §3)');
   experiment
