@@ -86,24 +86,93 @@ export function gemm(
         for (let ic = i0; ic < i1; ic += MC) {
           const mc = min(MC, i1 - ic);
           packPanels(packA, ab, rsA, csA, ic, mc, pc, kc, MR);
-          for (let jr = 0; jr < nc; jr += NR) {
-            const nr = min(NR, nc - jr);
-            const pb = packB + <usize>(jr * kc) * 4;
-            for (let ir = 0; ir < mc; ir += MR) {
-              const mr = min(MR, mc - ir);
-              const pa = packA + <usize>(ir * kc) * 4;
-              const ct = cb + (<usize>(ic + ir) * n + jc + jr) * 4;
-              if (mr == MR && nr == NR) {
-                micro4x8(ct, <usize>n * 4, pa, pb, kc, add);
-              } else {
-                micro4x8(tile, NR * 4, pa, pb, kc, false);
-                storeEdge(ct, n, tile, mr, nr, add);
-              }
-            }
-          }
+          macroKernel(cb + (<usize>ic * n + jc) * 4, n, packA, packB, mc, nc, kc, add, tile);
         }
       }
     }
+  }
+}
+
+/**
+ * C[0:mc, 0:nc] (row length n, at c) (+)= the packed A block (mc×kc) · the packed B block (kc×nc):
+ * every micro-tile, each B micro-panel held in L1 while the A micro-panels stream past it.
+ */
+function macroKernel(c: usize, n: i32, packA: usize, packB: usize, mc: i32, nc: i32, kc: i32, add: bool, tile: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const pb = packB + <usize>(jr * kc) * 4;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const pa = packA + <usize>(ir * kc) * 4;
+      const ct = c + (<usize>ir * n + jr) * 4;
+      if (mr == MR && nr == NR) {
+        micro4x8(ct, <usize>n * 4, pa, pb, kc, add);
+      } else {
+        micro4x8(tile, NR * 4, pa, pb, kc, false);
+        storeEdge(ct, n, tile, mr, nr, add);
+      }
+    }
+  }
+}
+
+// Threads sharing one packed B (BLIS's parallel ic loop). `gemm` above, split by blocks of C, has
+// every thread pack all of the other operand and fixes each thread's share in advance, so the
+// call lasts as long as its slowest thread. Here the threads first pack B once between them
+// (`packB`, by column units), then claim units of C's rows one at a time (`gemmRows`): a thread
+// that runs slower (another process on its core) simply claims fewer units.
+
+/** Bytes of a whole packed B (k×n): every depth slab, as `packB` lays it out. */
+export function packedBBytes(n: i32, k: i32): i32 {
+  return k * roundUp(n, NR) * 4;
+}
+
+/** Bytes of scratch one thread of `gemmRows` needs: its packed A block and an edge tile. */
+export function gemmRowsScratchBytes(unitRows: i32, k: i32): i32 {
+  return (min(k, KC) * roundUp(unitRows, MR) + MR * NR) * 4;
+}
+
+/**
+ * Packs columns [u·unitCols, (u+1)·unitCols) of B(p, j) = bm[p·rsB + j·csB] (unitCols a multiple
+ * of NR), every depth slab: slab pc (depth pc..pc+kc) starts at float pc·roundUp(n, NR), and in
+ * it the micro-panel of columns j..j+NR at float j·kc: each slab is the block `gemm` packs.
+ */
+export function packB(dst: usize, bm: usize, n: i32, k: i32, rsB: i32, csB: i32, unitCols: i32, u: i32): void {
+  const j0 = u * unitCols;
+  const nc = min(unitCols, n - j0);
+  const nPad = roundUp(n, NR);
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    packPanels(dst + <usize>(pc * nPad + j0 * kc) * 4, bm, csB, rsB, j0, nc, pc, kc, NR);
+  }
+}
+
+/**
+ * Rows [u·unitRows, (u+1)·unitRows) of C (m×n, dense) (+)= A·B, A(i, p) = a[i·rsA + p·csA], B packed
+ * whole by `packB` at packedB. unitRows ≤ MC, a multiple of MR; k > 0.
+ */
+export function gemmRows(
+  c: usize,
+  a: usize,
+  packedB: usize,
+  m: i32,
+  n: i32,
+  k: i32,
+  rsA: i32,
+  csA: i32,
+  accumulate: bool,
+  scratch: usize,
+  unitRows: i32,
+  u: i32,
+): void {
+  const i0 = u * unitRows;
+  const mc = min(unitRows, m - i0);
+  const nPad = roundUp(n, NR);
+  const packA = scratch;
+  const tile = packA + <usize>(min(k, KC) * roundUp(unitRows, MR)) * 4;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    packPanels(packA, a, rsA, csA, i0, mc, pc, kc, MR);
+    macroKernel(c + <usize>(i0 * n) * 4, n, packA, packedB + <usize>(pc * nPad) * 4, mc, n, kc, accumulate || pc > 0, tile);
   }
 }
 

@@ -5,8 +5,12 @@
  * too. A call posts no message: each worker sleeps in Atomics.wait on its own control slot and is
  * woken by Atomics.notify; the main thread waits the same way for each worker's "done".
  *
- * Big GEMMs are split by blocks of C's rows or columns (or by batch), big row-wise kernels by
- * rows, fused attention by query rows (forward) or by groups (backward); small calls stay on the main thread, where waking a worker would cost more than it saves.
+ * A big single GEMM packs B once between the threads and then hands out units of C's rows to
+ * whichever thread asks next (`Pool.runClaimed`), so a thread that another process slows down does
+ * less of the work instead of holding up the call; batched and wide GEMMs are split by whole
+ * matrices or by blocks of C's columns. Big row-wise kernels are split by rows, fused attention
+ * by query rows (forward) or by groups (backward); small calls stay on the main thread, where
+ * waking a worker would cost more than it saves.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -52,6 +56,8 @@ export interface ThreadOptions {
  * (38 → 29 GFLOP/s), 256³ and up faster.
  */
 const MIN_PARALLEL_GEMM = 1 << 22;
+/** Elements of B (k·n) below which one thread packs it for all (`sharedPanelGemm`): 1 MiB. */
+const MIN_PARALLEL_PACK = 1 << 18;
 /**
  * Row-wise kernels go through the cache in blocks of ROW_CHUNK elements per thread; a block is
  * split across threads from ROW_CHUNK elements (softmax over them: ~60 µs on one thread).
@@ -75,6 +81,7 @@ const FN = 3; // function index in the module's list
 const NARGS = 4;
 const ERROR = 5; // 1 when the job threw
 const READY = 6; // 1 once the worker has instantiated its modules
+const UNITS = 7; // 0: one call; u > 0: call with each unit index claimed from the shared counter, until u
 // NOTE: no spinning before Atomics.wait, on either side: with more runnable threads than cores
 // (another process, or threads > cores) a spinning thread steals the time of the one it waits
 // for; measured 4× slower on a loaded 2-core machine.
@@ -83,8 +90,9 @@ const READY = 6; // 1 once the worker has instantiated its modules
 // sleep until woken, run the job, report done. Plain JavaScript, so no loader is needed.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { modules, control, args, slot } = workerData;
+const { modules, control, args, slot, claimSlot } = workerData;
 const ctl = new Int32Array(control, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
+const claim = new Int32Array(control, claimSlot * ${SLOT_INTS * 4}, 1);
 const arg = new Float64Array(args, slot * ${MAX_ARGS * 8}, ${MAX_ARGS});
 const abort = () => { throw new Error('WebAssembly kernel aborted'); };
 const fns = modules.map(({ module, memory, names }) => {
@@ -103,7 +111,10 @@ for (;;) {
     const n = ctl[${NARGS}];
     const a = new Array(n);
     for (let i = 0; i < n; i++) a[i] = arg[i];
-    fns[mod][ctl[${FN}]](...a);
+    const fn = fns[mod][ctl[${FN}]];
+    const units = ctl[${UNITS}];
+    if (units === 0) fn(...a);
+    else for (let u = Atomics.add(claim, 0, 1); u < units; u = Atomics.add(claim, 0, 1)) fn(...a, u);
     ctl[${ERROR}] = 0;
   } catch {
     ctl[${ERROR}] = 1;
@@ -113,7 +124,7 @@ for (;;) {
 }
 `;
 
-const GEMM_FUNCTIONS = ['gemm'] as const;
+const GEMM_FUNCTIONS = ['gemm', 'packB', 'gemmRows'] as const;
 const ROW_FUNCTIONS: readonly RowKernel[] = [
   'softmaxForward',
   'softmaxBackward',
@@ -134,6 +145,8 @@ class Pool {
   readonly workers: Worker[] = [];
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
+  /** The unit counter of `runClaimed`, in a slot of its own after the workers' slots. */
+  private readonly claim: Int32Array;
   private readonly seq: number[];
   private closed = false;
   /** Jobs run by workers so far. */
@@ -144,9 +157,10 @@ class Pool {
     workers: number,
     modules: { module: WebAssembly.Module; memory: WebAssembly.Memory; names: readonly string[] }[],
   ) {
-    const control = new SharedArrayBuffer(Math.max(1, workers) * SLOT_INTS * 4);
+    const control = new SharedArrayBuffer((workers + 1) * SLOT_INTS * 4);
     const args = new SharedArrayBuffer(Math.max(1, workers) * MAX_ARGS * 8);
     this.ctl = new Int32Array(control);
+    this.claim = new Int32Array(control, workers * SLOT_INTS * 4, 1);
     this.args = new Float64Array(args);
     this.seq = new Array<number>(workers).fill(0);
     const started: Promise<void>[] = [];
@@ -160,6 +174,7 @@ class Pool {
           control,
           args,
           slot,
+          claimSlot: workers,
         },
       });
       // held (ref'd) until it has started, so that awaiting `ready` keeps the process alive;
@@ -190,27 +205,54 @@ class Pool {
 
   /** Runs jobs[1..] on workers 0.. and jobs[0] here (through `local`), and waits for all of them. */
   run(jobs: Job[], local: (job: Job) => void): void {
-    for (let w = 0; w + 1 < jobs.length; w++) {
-      const job = jobs[w + 1];
-      const base = w * SLOT_INTS;
-      if (job.args.length > MAX_ARGS)
-        throw new RangeError(`threads: at most ${MAX_ARGS} arguments, received ${job.args.length}`);
-      this.ctl[base + MOD] = job.mod;
-      this.ctl[base + FN] = job.fn;
-      this.ctl[base + NARGS] = job.args.length;
-      this.args.set(job.args, w * MAX_ARGS);
-      this.seq[w]++;
-      Atomics.store(this.ctl, base + SEQ, this.seq[w]); // a seq-cst store: the arguments above are visible first
-      Atomics.notify(this.ctl, base + SEQ);
-    }
-    this.workerJobs += jobs.length - 1;
+    for (let w = 0; w + 1 < jobs.length; w++) this.post(w, jobs[w + 1], 0);
     let failure: unknown = null;
     try {
       local(jobs[0]);
     } catch (error) {
       failure = error;
     }
-    for (let w = 0; w + 1 < jobs.length; w++) {
+    this.finish(jobs.length - 1, failure);
+  }
+
+  /**
+   * Work shared out while it runs: units 0..units−1 go to whoever asks next (an atomic counter),
+   * jobs[w + 1] on worker w and jobs[0] here each called with a unit's index appended, until none
+   * is left. A thread slowed by another process claims fewer units instead of holding up the call.
+   */
+  runClaimed(jobs: Job[], units: number, local: (job: Job, unit: number) => void): void {
+    const helpers = Math.min(jobs.length - 1, units - 1); // no thread woken for nothing to claim
+    Atomics.store(this.claim, 0, 0);
+    for (let w = 0; w < helpers; w++) this.post(w, jobs[w + 1], units);
+    let failure: unknown = null;
+    try {
+      for (let u = Atomics.add(this.claim, 0, 1); u < units; u = Atomics.add(this.claim, 0, 1)) local(jobs[0], u);
+    } catch (error) {
+      failure = error;
+      Atomics.store(this.claim, 0, units); // the others stop at their next claim
+    }
+    this.finish(helpers, failure);
+  }
+
+  /** Hands `job` to worker w and wakes it (units: as in `runClaimed`, 0 for one call). */
+  private post(w: number, job: Job, units: number): void {
+    const base = w * SLOT_INTS;
+    if (job.args.length > MAX_ARGS)
+      throw new RangeError(`threads: at most ${MAX_ARGS} arguments, received ${job.args.length}`);
+    this.ctl[base + MOD] = job.mod;
+    this.ctl[base + FN] = job.fn;
+    this.ctl[base + NARGS] = job.args.length;
+    this.ctl[base + UNITS] = units;
+    this.args.set(job.args, w * MAX_ARGS);
+    this.seq[w]++;
+    this.workerJobs++;
+    Atomics.store(this.ctl, base + SEQ, this.seq[w]); // a seq-cst store: the arguments above are visible first
+    Atomics.notify(this.ctl, base + SEQ);
+  }
+
+  /** Waits for workers 0..posted−1 to finish their jobs; throws the first failure. */
+  private finish(posted: number, failure: unknown): void {
+    for (let w = 0; w < posted; w++) {
       const at = w * SLOT_INTS + DONE;
       for (let done = Atomics.load(this.ctl, at); done !== this.seq[w]; done = Atomics.load(this.ctl, at)) {
         Atomics.wait(this.ctl, at, done);
@@ -250,6 +292,10 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
       runBlock(gemm.exports, call, arena.alloc(gemm.exports.gemmScratchBytes(m, n, k)), 0, batch, 0, m, 0, n);
       return;
     }
+    if (batch === 1 && k > 0 && n < 2 * m && m >= 2 * 4) {
+      sharedPanelGemm(pool, gemm, call, arena, parts);
+      return;
+    }
     // many matrices: whole ones per thread (no packing twice); otherwise blocks of the side of C
     // with more micro-tiles (4 rows or 8 columns). Each thread packs all of the other operand.
     let blocks: number[][];
@@ -259,11 +305,40 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
     const scratchBytes = gemm.exports.gemmScratchBytes(m, n, k);
     const jobs = blocks.map((block) => ({
       mod: 0,
-      fn: 0,
+      fn: GEMM_FUNCTIONS.indexOf('gemm'),
       args: gemmArguments(call, arena.alloc(scratchBytes), block),
     }));
     pool.run(jobs, (job) => (gemm.exports.gemm as (...args: number[]) => void)(...job.args));
   };
+}
+
+/**
+ * One matrix, C at least half as tall as wide: the threads pack B once between them (by units
+ * of columns), then claim units of C's rows (about 4 a thread, at most MC = 128 rows, a multiple
+ * of the micro-tile's 4) until none is left; see assembly/gemm.ts. Measured at 1024³ on 2 threads
+ * against one fixed block per thread: the same on a quiet machine (94–96 GFLOP/s), 1.15× faster
+ * (medians 54–57 against 48) with another process busy on one core; 8 units a thread lost at 512³.
+ */
+function sharedPanelGemm(pool: Pool, gemm: WasmModule<GemmExports>, call: GemmCall, arena: Arena, parts: number): void {
+  const { c, a, bm, m, n, k, rsA, csA, rsB, csB, accumulate } = call;
+  const { packB, gemmRows } = gemm.exports as unknown as Record<string, (...args: number[]) => void>;
+  const packed = arena.alloc(gemm.exports.packedBBytes(n, k));
+  // small B: packed here alone (a second wake-up of the workers would cost more than it saves)
+  const unitCols = n * k < MIN_PARALLEL_PACK ? n : Math.ceil(n / (2 * parts) / 8) * 8;
+  const packJobs = Array.from({ length: parts }, () => ({
+    mod: 0,
+    fn: GEMM_FUNCTIONS.indexOf('packB'),
+    args: [packed, bm, n, k, rsB, csB, unitCols],
+  }));
+  pool.runClaimed(packJobs, Math.ceil(n / unitCols), (job, u) => packB(...job.args, u));
+  const unitRows = Math.min(128, Math.ceil(m / (4 * parts) / 4) * 4);
+  const scratchBytes = gemm.exports.gemmRowsScratchBytes(unitRows, k);
+  const rowJobs = Array.from({ length: parts }, () => ({
+    mod: 0,
+    fn: GEMM_FUNCTIONS.indexOf('gemmRows'),
+    args: [c, a, packed, m, n, k, rsA, csA, accumulate ? 1 : 0, arena.alloc(scratchBytes), unitRows],
+  }));
+  pool.runClaimed(rowJobs, Math.ceil(m / unitRows), (job, u) => gemmRows(...job.args, u));
 }
 
 function threadedRows(pool: Pool, rows: WasmModule<RowwiseExports>, minWork: number): RowRunner {

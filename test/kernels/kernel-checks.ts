@@ -66,7 +66,7 @@ export function assertClose(
   }
 }
 
-interface GemmCase {
+export interface GemmCase {
   batch: number;
   m: number;
   n: number;
@@ -78,7 +78,8 @@ interface GemmCase {
   accumulate: boolean;
 }
 
-function checkOneGemm(backend: Backend, c: GemmCase, random: () => number): void {
+/** One product against the float64 reference, within k-term float32 rounding, and nothing written outside C. */
+export function checkOneGemm(backend: Backend, c: GemmCase, random: () => number): void {
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = c;
   const a = randomF32(random, (batch - 1) * strideA + m * k);
   const bm = randomF32(random, (batch - 1) * strideB + k * n);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { referenceKernels as ref } from '../../src/kernels/reference/index.js';
 import { closeThreads, createThreadedWasmKernels, threadPoolStats, threadsReady } from '../../src/node/threads.js';
-import { EPS32, checkGemm, checkRowwise, randomF32, rng, type Backend } from '../kernels/kernel-checks.js';
+import {
+  EPS32,
+  checkGemm,
+  checkOneGemm,
+  checkRowwise,
+  randomF32,
+  rng,
+  type Backend,
+} from '../kernels/kernel-checks.js';
 
 let threaded: Backend;
 
@@ -43,26 +51,48 @@ test('the checks above ran on the workers', () => {
   assert.ok(threadPoolStats().workerJobs > 100, `worker jobs ${threadPoolStats().workerJobs}`);
 });
 
-test('a big GEMM split across threads equals the reference, and closing leaves the backend working alone', async () => {
+test('big products: B packed once by all threads, then units of rows claimed, every transpose', () => {
+  const before = threadPoolStats().workerJobs;
+  const random = rng(13);
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const c = { batch: 1, m: 300, n: 520, k: 530, transA, transB, strideA: 0, strideB: 0, accumulate: transB };
+    checkOneGemm(threaded, c, random);
+  }
+  // B's 520·530 elements (over 2¹⁸) packed in 6 units of 88 columns, C in 11 units of 28 rows:
+  // both phases woke both workers, for each of the four products
+  assert.equal(threadPoolStats().workerJobs - before, 4 * 2 * 2);
+});
+
+test('big GEMMs split across threads equal the reference, and closing leaves the backend working alone', async () => {
   const random = rng(11);
-  const [m, n, k] = [96, 200, 70];
-  const a = randomF32(random, m * k);
-  const b = randomF32(random, n * k);
-  const want = new Float64Array(m * n);
-  ref.gemm(want, Float64Array.from(a), Float64Array.from(b), 1, m, n, k, false, true, 0, 0, false);
-  const check = (out: Float32Array, what: string) => {
-    for (let i = 0; i < m * n; i++) assert.ok(Math.abs(out[i] - want[i]) <= (k + 4) * EPS32 * k, `${what} [${i}]`);
-  };
-  const before = new Float32Array(m * n);
-  threaded.gemm!(before, a, b, 1, m, n, k, false, true, 0, 0, false);
-  check(before, 'pool open');
+  const shapes = [
+    [96, 200, 70], // C twice as wide as tall: blocks of columns
+    [300, 520, 530], // units of rows over one packed B
+  ];
+  const cases = shapes.map(([m, n, k]) => {
+    const a = randomF32(random, m * k);
+    const b = randomF32(random, n * k);
+    const want = new Float64Array(m * n);
+    ref.gemm(want, Float64Array.from(a), Float64Array.from(b), 1, m, n, k, false, true, 0, 0, false);
+    const run = () => {
+      const out = new Float32Array(m * n);
+      threaded.gemm!(out, a, b, 1, m, n, k, false, true, 0, 0, false);
+      for (let i = 0; i < m * n; i++)
+        assert.ok(Math.abs(out[i] - want[i]) <= (k + 4) * EPS32 * k, `${m}×${n}×${k} [${i}]`);
+      return out;
+    };
+    return { run, open: run() };
+  });
   await closeThreads();
   await closeThreads(); // twice is harmless
   assert.equal(threadPoolStats().threads, 0);
-  const closed = new Float32Array(m * n);
-  threaded.gemm!(closed, a, b, 1, m, n, k, false, true, 0, 0, false);
-  check(closed, 'pool closed');
-  assert.deepEqual(closed, before); // same blocks, same order of sums: bit-identical
+  // the same sums in the same order on one thread: bit-identical
+  for (const { run, open } of cases) assert.deepEqual(run(), open);
 });
 
 test('a new pool after closing works, and the default size is at most two threads', async () => {

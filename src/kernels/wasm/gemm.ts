@@ -32,6 +32,24 @@ export interface GemmExports {
     j1: number,
   ): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
+  /** Threads sharing one packed B: see assembly/gemm.ts. */
+  packedBBytes(n: number, k: number): number;
+  gemmRowsScratchBytes(unitRows: number, k: number): number;
+  packB(dst: number, bm: number, n: number, k: number, rsB: number, csB: number, unitCols: number, u: number): void;
+  gemmRows(
+    c: number,
+    a: number,
+    packedB: number,
+    m: number,
+    n: number,
+    k: number,
+    rsA: number,
+    csA: number,
+    accumulate: number,
+    scratch: number,
+    unitRows: number,
+    u: number,
+  ): void;
 }
 
 /** One GEMM in the module's memory, ready to run: the arguments of `GemmExports.gemm` up to `accumulate`. */
