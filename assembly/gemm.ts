@@ -97,7 +97,17 @@ export function gemm(
  * C[0:mc, 0:nc] (row length n, at c) (+)= the packed A block (mc×kc) · the packed B block (kc×nc):
  * every micro-tile, each B micro-panel held in L1 while the A micro-panels stream past it.
  */
-function macroKernel(c: usize, n: i32, packA: usize, packB: usize, mc: i32, nc: i32, kc: i32, add: bool, tile: usize): void {
+function macroKernel(
+  c: usize,
+  n: i32,
+  packA: usize,
+  packB: usize,
+  mc: i32,
+  nc: i32,
+  kc: i32,
+  add: bool,
+  tile: usize,
+): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const pb = packB + <usize>(jr * kc) * 4;
@@ -172,7 +182,17 @@ export function gemmRows(
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
     packPanels(packA, a, rsA, csA, i0, mc, pc, kc, MR);
-    macroKernel(c + <usize>(i0 * n) * 4, n, packA, packedB + <usize>(pc * nPad) * 4, mc, n, kc, accumulate || pc > 0, tile);
+    macroKernel(
+      c + <usize>(i0 * n) * 4,
+      n,
+      packA,
+      packedB + <usize>(pc * nPad) * 4,
+      mc,
+      n,
+      kc,
+      accumulate || pc > 0,
+      tile,
+    );
   }
 }
 
