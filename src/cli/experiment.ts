@@ -429,7 +429,6 @@ interface LengthCliOptions {
   json: boolean;
 }
 
-/** `attend experiment …`; main.ts calls this once with its program. */
 /** The `experiment` command that registerExperimentCommands made, for the files that add their own experiments to it. */
 export function experimentCommand(program: Command, caller: string): Command {
   const experiment = program.commands.find((c) => c.name() === 'experiment');
@@ -437,6 +436,7 @@ export function experimentCommand(program: Command, caller: string): Command {
   return experiment;
 }
 
+/** `attend experiment …`; main.ts calls this once with its program. */
 export function registerExperimentCommands(program: Command): void {
   const experiment = program.command('experiment').description('measure the claims of the articles (spec §3)');
   experiment

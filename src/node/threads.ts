@@ -321,7 +321,8 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
  */
 function sharedPanelGemm(pool: Pool, gemm: WasmModule<GemmExports>, call: GemmCall, arena: Arena, parts: number): void {
   const { c, a, bm, m, n, k, rsA, csA, rsB, csB, accumulate } = call;
-  const { packB, gemmRows } = gemm.exports as unknown as Record<string, (...args: number[]) => void>;
+  const packB = gemm.exports.packB as (...args: number[]) => void;
+  const gemmRows = gemm.exports.gemmRows as (...args: number[]) => void;
   const packed = arena.alloc(gemm.exports.packedBBytes(n, k));
   // small B: packed here alone (a second wake-up of the workers would cost more than it saves)
   const unitCols = n * k < MIN_PARALLEL_PACK ? n : Math.ceil(n / (2 * parts) / 8) * 8;
