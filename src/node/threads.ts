@@ -1,13 +1,14 @@
 /**
  * The WebAssembly backend on several threads (Node only): a persistent pool of worker_threads
  * over the shared-memory builds of the kernel modules. The main thread copies the operands into
- * the shared memory once, each worker runs its block of the output, the main thread runs a block
- * too. A call posts no message: each worker sleeps in Atomics.wait on its own control slot and is
+ * the shared memory once (only it can read the caller's arrays), each worker runs its block of the
+ * output, the main thread runs a block too. A call posts no message: each worker sleeps in Atomics.wait on its own control slot and is
  * woken by Atomics.notify; the main thread waits the same way for each worker's "done".
  *
  * A big single GEMM packs B once between the threads and then hands out units of C's rows to
  * whichever thread asks next (`Pool.runClaimed`), so a thread that another process slows down does
- * less of the work instead of holding up the call; batched and wide GEMMs are split by whole
+ * less of the work instead of holding up the call; the main thread copies A in while the workers
+ * pack B, and copies C's rows out as their units finish; batched and wide GEMMs are split by whole
  * matrices or by blocks of C's columns. Big row-wise kernels are split by rows, fused attention
  * by query rows (forward) or by groups (backward); small calls stay on the main thread, where
  * waking a worker would cost more than it saves.
@@ -29,6 +30,7 @@ import {
   type GemmCall,
   type GemmExports,
   type GemmRunner,
+  type GemmTransfers,
 } from '../kernels/wasm/gemm.js';
 import * as gemmWasm from '../kernels/wasm/gemm.generated.js';
 import { Arena, instantiate, type WasmModule } from '../kernels/wasm/loader.js';
@@ -82,6 +84,7 @@ const NARGS = 4;
 const ERROR = 5; // 1 when the job threw
 const READY = 6; // 1 once the worker has instantiated its modules
 const UNITS = 7; // 0: one call; u > 0: call with each unit index claimed from the shared counter, until u
+const CURRENT = 8; // worker → main, while claiming: the unit it works on (or last finished); UNITS once out of units
 // NOTE: no spinning before Atomics.wait, on either side: with more runnable threads than cores
 // (another process, or threads > cores) a spinning thread steals the time of the one it waits
 // for; measured 4× slower on a loaded 2-core machine.
@@ -114,7 +117,13 @@ for (;;) {
     const fn = fns[mod][ctl[${FN}]];
     const units = ctl[${UNITS}];
     if (units === 0) fn(...a);
-    else for (let u = Atomics.add(claim, 0, 1); u < units; u = Atomics.add(claim, 0, 1)) fn(...a, u);
+    else {
+      for (let u = Atomics.add(claim, 0, 1); u < units; u = Atomics.add(claim, 0, 1)) {
+        Atomics.store(ctl, ${CURRENT}, u);
+        fn(...a, u);
+      }
+      Atomics.store(ctl, ${CURRENT}, units);
+    }
     ctl[${ERROR}] = 0;
   } catch {
     ctl[${ERROR}] = 1;
@@ -219,19 +228,44 @@ class Pool {
    * Work shared out while it runs: units 0..units−1 go to whoever asks next (an atomic counter),
    * jobs[w + 1] on worker w and jobs[0] here each called with a unit's index appended, until none
    * is left. A thread slowed by another process claims fewer units instead of holding up the call.
+   * `hooks.first` runs here once the workers are woken, before this thread's first unit;
+   * `hooks.progress(f)` after each unit run here and once at the end (f = units): units 0..f−1 are
+   * finished, by whichever thread, and their results visible here.
    */
-  runClaimed(jobs: Job[], units: number, local: (job: Job, unit: number) => void): void {
+  runClaimed(
+    jobs: Job[],
+    units: number,
+    local: (job: Job, unit: number) => void,
+    hooks: { first?: () => void; progress?: (finished: number) => void } = {},
+  ): void {
     const helpers = Math.min(jobs.length - 1, units - 1); // no thread woken for nothing to claim
     Atomics.store(this.claim, 0, 0);
     for (let w = 0; w < helpers; w++) this.post(w, jobs[w + 1], units);
     let failure: unknown = null;
     try {
-      for (let u = Atomics.add(this.claim, 0, 1); u < units; u = Atomics.add(this.claim, 0, 1)) local(jobs[0], u);
+      hooks.first?.();
+      for (let u = Atomics.add(this.claim, 0, 1); u < units; u = Atomics.add(this.claim, 0, 1)) {
+        local(jobs[0], u);
+        hooks.progress?.(this.finishedBelow(helpers, units));
+      }
     } catch (error) {
       failure = error;
       Atomics.store(this.claim, 0, units); // the others stop at their next claim
     }
     this.finish(helpers, failure);
+    hooks.progress?.(units);
+  }
+
+  /**
+   * Called here between two units of `runClaimed`: every unit below the result is finished. Units
+   * are claimed in increasing order, so a unit below the counter was claimed, and one below each
+   * worker's CURRENT (the unit it works on, or one it finished before its next claim) is not in
+   * its hands; those run here are done. The atomic loads make the workers' results visible.
+   */
+  private finishedBelow(helpers: number, units: number): number {
+    let below = Math.min(units, Atomics.load(this.claim, 0));
+    for (let w = 0; w < helpers; w++) below = Math.min(below, Atomics.load(this.ctl, w * SLOT_INTS + CURRENT));
+    return below;
   }
 
   /** Hands `job` to worker w and wakes it (units: as in `runClaimed`, 0 for one call). */
@@ -243,6 +277,7 @@ class Pool {
     this.ctl[base + FN] = job.fn;
     this.ctl[base + NARGS] = job.args.length;
     this.ctl[base + UNITS] = units;
+    this.ctl[base + CURRENT] = 0; // nothing finished yet, as far as `finishedBelow` knows
     this.args.set(job.args, w * MAX_ARGS);
     this.seq[w]++;
     this.workerJobs++;
@@ -285,15 +320,18 @@ function ranges(size: number, parts: number, align: number): [number, number][] 
 }
 
 function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number): GemmRunner {
-  return (call: GemmCall, arena: Arena) => {
+  return (call: GemmCall, arena: Arena, io: GemmTransfers) => {
     const { batch, m, n, k } = call;
     const parts = Math.min(1 + pool.available(), batch * Math.max(Math.ceil(m / 4), Math.ceil(n / 8)));
     if (parts === 1 || batch * m * n * k < minWork) {
-      runBlock(gemm.exports, call, arena.alloc(gemm.exports.gemmScratchBytes(m, n, k)), 0, batch, 0, m, 0, n);
+      const scratch = arena.alloc(gemm.exports.gemmScratchBytes(m, n, k));
+      io.loadA();
+      runBlock(gemm.exports, call, scratch, 0, batch, 0, m, 0, n);
+      io.storeRows(0, batch * m);
       return;
     }
     if (batch === 1 && k > 0 && n < 2 * m && m >= 2 * 4) {
-      sharedPanelGemm(pool, gemm, call, arena, parts);
+      sharedPanelGemm(pool, gemm, call, arena, parts, io);
       return;
     }
     // many matrices: whole ones per thread (no packing twice); otherwise blocks of the side of C
@@ -308,7 +346,9 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
       fn: GEMM_FUNCTIONS.indexOf('gemm'),
       args: gemmArguments(call, arena.alloc(scratchBytes), block),
     }));
+    io.loadA();
     pool.run(jobs, (job) => (gemm.exports.gemm as (...args: number[]) => void)(...job.args));
+    io.storeRows(0, batch * m);
   };
 }
 
@@ -319,7 +359,14 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
  * against one fixed block per thread: the same on a quiet machine (94–96 GFLOP/s), 1.15× faster
  * (medians 54–57 against 48) with another process busy on one core; 8 units a thread lost at 512³.
  */
-function sharedPanelGemm(pool: Pool, gemm: WasmModule<GemmExports>, call: GemmCall, arena: Arena, parts: number): void {
+function sharedPanelGemm(
+  pool: Pool,
+  gemm: WasmModule<GemmExports>,
+  call: GemmCall,
+  arena: Arena,
+  parts: number,
+  io: GemmTransfers,
+): void {
   const { c, a, bm, m, n, k, rsA, csA, rsB, csB, accumulate } = call;
   const packB = gemm.exports.packB as (...args: number[]) => void;
   const gemmRows = gemm.exports.gemmRows as (...args: number[]) => void;
@@ -331,7 +378,8 @@ function sharedPanelGemm(pool: Pool, gemm: WasmModule<GemmExports>, call: GemmCa
     fn: GEMM_FUNCTIONS.indexOf('packB'),
     args: [packed, bm, n, k, rsB, csB, unitCols],
   }));
-  pool.runClaimed(packJobs, Math.ceil(n / unitCols), (job, u) => packB(...job.args, u));
+  // A is copied in here while the workers pack B
+  pool.runClaimed(packJobs, Math.ceil(n / unitCols), (job, u) => packB(...job.args, u), { first: io.loadA });
   const unitRows = Math.min(128, Math.ceil(m / (4 * parts) / 4) * 4);
   const scratchBytes = gemm.exports.gemmRowsScratchBytes(unitRows, k);
   const rowJobs = Array.from({ length: parts }, () => ({
@@ -339,7 +387,14 @@ function sharedPanelGemm(pool: Pool, gemm: WasmModule<GemmExports>, call: GemmCa
     fn: GEMM_FUNCTIONS.indexOf('gemmRows'),
     args: [c, a, packed, m, n, k, rsA, csA, accumulate ? 1 : 0, arena.alloc(scratchBytes), unitRows],
   }));
-  pool.runClaimed(rowJobs, Math.ceil(m / unitRows), (job, u) => gemmRows(...job.args, u));
+  // C's rows are copied out here as their units finish, while the workers compute the next ones
+  let stored = 0;
+  const progress = (finished: number) => {
+    const rows = Math.min(m, finished * unitRows);
+    if (rows > stored) io.storeRows(stored, rows);
+    stored = Math.max(stored, rows);
+  };
+  pool.runClaimed(rowJobs, Math.ceil(m / unitRows), (job, u) => gemmRows(...job.args, u), { progress });
 }
 
 function threadedRows(pool: Pool, rows: WasmModule<RowwiseExports>, minWork: number): RowRunner {
