@@ -1,4 +1,4 @@
-// Native dropout mask from the xoshiro128** stream (random.cc).
+// Native dropout mask: Threefry-2x32 blocks keyed by the xoshiro128** stream (random.cc).
 #pragma once
 
 #include "args.h"

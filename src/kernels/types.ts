@@ -136,8 +136,9 @@ export interface Kernels {
   sumOfSquares(x: FloatArray): number;
 
   /**
-   * A dropout mask: keep[i] = 1 with probability 1 − p, one draw of the xoshiro128** stream in
-   * `state` (4 words, advanced in place) per element, in order (reference/random.ts).
+   * A dropout mask: keep[i] = 1 with probability 1 − p, from word i of Threefry-2x32 blocks keyed
+   * by two draws of the xoshiro128** stream in `state` (4 words, advanced in place by 2)
+   * (reference/random.ts).
    */
   keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
 

@@ -150,7 +150,7 @@ interface NativeAddon {
     isa: number,
   ): void;
   sumOfSquares(x: Float32Array, isa: number): number;
-  keepMask(keep: Uint8Array, state: Uint32Array, p: number): void;
+  keepMask(keep: Uint8Array, state: Uint32Array, p: number, isa: number): void;
   additiveForward(
     e: Float32Array,
     t: Float32Array,
@@ -352,7 +352,7 @@ export function createNativeKernels(options: NativeOptions = {}): NativeKernels 
     ...rowwise(addon, code, threads),
     ...attention(addon, code, threads, minWork),
     ...optimiser(addon, code),
-    keepMask: (keep, state, p) => addon.keepMask(keep, state, p),
+    keepMask: (keep, state, p) => addon.keepMask(keep, state, p, code),
     ...additive(addon, code, threads),
     ...recurrent(addon, code),
     ...strided(addon, options.minElements ?? 2048),

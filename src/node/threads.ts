@@ -34,6 +34,8 @@ import {
 } from '../kernels/wasm/gemm.js';
 import * as gemmWasm from '../kernels/wasm/gemm.generated.js';
 import { Arena, instantiate, type WasmModule } from '../kernels/wasm/loader.js';
+import { wasmKeepMask, type RandomExports } from '../kernels/wasm/random.js';
+import * as randomWasm from '../kernels/wasm/random.generated.js';
 import {
   ROW_CHUNK,
   wasmRowwise,
@@ -473,6 +475,8 @@ export function createThreadedWasmKernels(options: ThreadOptions = {}): (Partial
   const small = options.smallFallback ?? true;
   const gemmArena = new Arena(s.gemm.memory, s.gemm.heapBase);
   const rowsArena = new Arena(s.rows.memory, s.rows.heapBase);
+  // dropout masks on this thread alone: one is a single pass of well under a millisecond
+  const random = instantiate<RandomExports>(randomWasm, {});
   return {
     name: `${s.gemm.variant === 'relaxedShared' ? 'wasm-relaxed-simd' : 'wasm-simd'}-threads-${threads}`,
     gemm: wasmGemm(gemmArena, threadedGemm(s.pool, s.gemm, options.minParallelWork ?? MIN_PARALLEL_GEMM), small),
@@ -488,6 +492,7 @@ export function createThreadedWasmKernels(options: ThreadOptions = {}): (Partial
       threadedAttention(s.pool, s.attention, options.minParallelWork ?? MIN_PARALLEL_ATTENTION),
       small,
     ),
+    ...(random && { keepMask: wasmKeepMask(random.exports, new Arena(random.memory, random.heapBase), small) }),
   };
 }
 

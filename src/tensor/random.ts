@@ -2,7 +2,8 @@
  * Seeded randomness. Algorithm: xoshiro128** (Blackman & Vigna 2018), 128 bits of state,
  * seeded from one 32-bit seed through splitmix32. Uniform floats take the top 24 bits
  * (float32-exact) joined with a second draw for float64 resolution; normals use the
- * Box–Muller transform (both values used, one cached). The full state is `getState()` /
+ * Box–Muller transform (both values used, one cached); dropout masks are Threefry-2x32 blocks
+ * keyed by two draws (`keepMask`). The full state is `getState()` /
  * `setState()`, so checkpoints can restore it exactly.
  */
 import { kernels } from '../kernels/registry.js';
@@ -64,9 +65,9 @@ export class Generator {
   }
 
   /**
-   * A dropout mask of n elements: 1 where one is kept, with probability 1 − p. One 32-bit draw of
-   * this stream per element, dropped when below p·2³², so P(drop) = p to within 2⁻³²
-   * (src/kernels/reference/random.ts).
+   * A dropout mask of n elements: 1 where one is kept, with probability 1 − p. Two draws of this
+   * stream key a counter-based generator (Threefry-2x32, as in JAX); element i is its i-th word,
+   * dropped when below p·2³², so P(drop) = p to within 2⁻³² (src/kernels/reference/random.ts).
    */
   keepMask(n: number, p: number): Uint8Array {
     const keep = new Uint8Array(n);

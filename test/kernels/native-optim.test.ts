@@ -69,14 +69,20 @@ test('native adamStep names the array that is too short', () => {
 test('native keepMask draws the reference mask and advances the state identically', () => {
   const k = createNativeKernels({ threads: 1 });
   assert.ok(k, nativeUnavailableReason());
-  for (const n of [0, 1, 5, 4096, 4097, 10_000])
+  // 128 elements a chunk in the kernel: sizes around it, and a guard after the mask
+  for (const n of [0, 1, 5, 127, 128, 129, 255, 257, 4096, 4097, 10_000])
     for (const p of [0, 0.1, 0.5, 1]) {
       const seed = new Uint32Array([0x9e3779b9, 12345, 0xdeadbeef, n + 1]);
       const want = { keep: new Uint8Array(n), state: seed.slice() };
-      const got = { keep: new Uint8Array(n), state: seed.slice() };
+      const guarded = new Uint8Array(n + 64).fill(7);
+      const got = { keep: guarded.subarray(0, n), state: seed.slice() };
       ref.keepMask(want.keep, want.state, p);
       k.keepMask!(got.keep, got.state, p);
       assert.deepEqual(got.keep, want.keep, `n ${n}, p ${p}: mask`);
+      assert.ok(
+        guarded.subarray(n).every((v) => v === 7),
+        `n ${n}, p ${p}: wrote past the mask`,
+      );
       assert.deepEqual(got.state, want.state, `n ${n}, p ${p}: state`);
       if (n === 10_000 && p === 0.1) assert.ok(Math.abs(n - got.keep.reduce((a, b) => a + b, 0) - 1000) < 100);
     }

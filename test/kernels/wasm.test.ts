@@ -119,3 +119,22 @@ test('the loader decodes base64 like Buffer, and the arena grows the memory on d
   assert.ok(shared.memory.buffer instanceof SharedArrayBuffer);
   assert.match(shared.variant, /Shared$/);
 });
+
+test('keepMask draws the reference mask (Threefry blocks in SIMD) and advances the state identically', () => {
+  const k = getPlain();
+  // 16 elements a step in the module, the tail by a scalar loop: sizes around both
+  for (const n of [1, 2, 15, 16, 17, 31, 33, 1000, 4097])
+    for (const p of [0, 0.1, 0.5, 0.999, 1]) {
+      const seed = new Uint32Array([7, 8, 9, n]);
+      const want = { keep: new Uint8Array(n), state: seed.slice() };
+      const got = { keep: new Uint8Array(n), state: seed.slice() };
+      ref.keepMask(want.keep, want.state, p);
+      k.keepMask!(got.keep, got.state, p);
+      assert.deepEqual(got.keep, want.keep, `n ${n}, p ${p}: mask`);
+      assert.deepEqual(got.state, want.state, `n ${n}, p ${p}: state`);
+    }
+  assert.throws(
+    () => k.keepMask!(new Uint8Array(300), new Uint32Array(4), 1.5),
+    /keepMask: p must be in \[0, 1\], received 1.5/,
+  );
+});

@@ -1,6 +1,7 @@
 // The specialised loops behind the hot ops, each against the plain composition it replaces.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { keepMask, threefry2x32, xoshiroFill } from '../../src/kernels/reference/random.js';
 import * as A from '../../src/index.js';
 
 test('Generator.fillUint32 continues the nextUint32 stream exactly', () => {
@@ -11,6 +12,53 @@ test('Generator.fillUint32 continues the nextUint32 stream exactly', () => {
   const bulk = a.fillUint32(new Uint32Array(1000));
   for (let i = 0; i < bulk.length; i++) assert.equal(bulk[i], b.nextUint32(), `value ${i}`);
   assert.equal(a.nextUint32(), b.nextUint32(), 'the state after the fill');
+});
+
+test('threefry2x32 gives the known-answer vectors of Random123 (threefry2x32_20) and JAX', () => {
+  const out = new Uint32Array(2);
+  // [counter 0, counter 1, key 0, key 1] → [word 0, word 1], from Random123's kat_vectors
+  const vectors = [
+    [
+      [0, 0, 0, 0],
+      [0x6b200159, 0x99ba4efe],
+    ],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0x1cb996fc, 0xbb002be7],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xc4923a9c, 0x483df7a0],
+    ],
+  ];
+  for (const [[c0, c1, k0, k1], want] of vectors) {
+    threefry2x32(out, 0, k0, k1, c0, c1);
+    assert.deepEqual([...out], want, `counter ${c0.toString(16)} ${c1.toString(16)}`);
+  }
+});
+
+test('keepMask: word i mod 2 of Threefry block ⌊i/2⌋ under a key of two stream words; the stream moves by 2', () => {
+  const state = new Uint32Array([1, 2, 3, 4]);
+  const stream = state.slice();
+  const key = new Uint32Array(2);
+  xoshiroFill(key, stream);
+  const keep = new Uint8Array(1001);
+  keepMask(keep, state, 0.25);
+  assert.deepEqual(state, stream, 'the state advances by two draws, whatever n is');
+  const block = new Uint32Array(2);
+  for (let i = 0; i < keep.length; i++) {
+    threefry2x32(block, 0, key[0], key[1], i >> 1, 0);
+    assert.equal(keep[i], block[i & 1] >= 0.25 * 2 ** 32 ? 1 : 0, `element ${i}`);
+  }
+  // the rate and the independence of neighbours (word 0 and word 1 of a block, and the blocks)
+  const big = new Uint8Array(400_000);
+  keepMask(big, state, 0.3);
+  let kept = 0;
+  let pairs = 0;
+  for (let i = 0; i < big.length; i++) kept += big[i];
+  for (let i = 0; i + 1 < big.length; i++) pairs += big[i] & big[i + 1];
+  assert.ok(Math.abs(kept / big.length - 0.7) < 0.005, `keep rate ${kept / big.length}`);
+  assert.ok(Math.abs(pairs / (big.length - 1) - 0.49) < 0.005, `both of two neighbours kept: ${pairs / big.length}`);
 });
 
 test('dropout: same seed, same mask; rate near p; survivors scaled by 1/(1 − p); gradient through the mask', () => {

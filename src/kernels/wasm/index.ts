@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD backend, single-threaded and browser-safe: float32 GEMM, softmax,
- * log-softmax, layer norm and fused attention. Install it with `setKernels(createWasmKernels() ?? {name: 'reference'})`;
+ * log-softmax, layer norm, fused attention and dropout masks. Install it with `setKernels(createWasmKernels() ?? {name: 'reference'})`;
  * importing this file installs nothing. The threaded variant lives in src/node/threads.ts.
  */
 import type { Kernels } from '../types.js';
@@ -9,6 +9,8 @@ import * as attentionWasm from './attention.generated.js';
 import { singleThreadRunner, wasmGemm, type GemmExports } from './gemm.js';
 import * as gemmWasm from './gemm.generated.js';
 import { Arena, instantiate } from './loader.js';
+import { wasmKeepMask, type RandomExports } from './random.js';
+import * as randomWasm from './random.generated.js';
 import { singleThreadRows, wasmRowwise, type RowwiseExports } from './rowwise.js';
 import * as rowwiseWasm from './rowwise.generated.js';
 
@@ -29,7 +31,8 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
   const gemm = instantiate<GemmExports>(gemmWasm, { relaxed: options.relaxed });
   const rows = instantiate<RowwiseExports>(rowwiseWasm, { relaxed: options.relaxed });
   const attention = instantiate<AttentionExports>(attentionWasm, { relaxed: options.relaxed });
-  if (!gemm || !rows || !attention) return null;
+  const random = instantiate<RandomExports>(randomWasm, { relaxed: options.relaxed });
+  if (!gemm || !rows || !attention || !random) return null;
   const small = options.smallFallback ?? true;
   const gemmArena = new Arena(gemm.memory, gemm.heapBase);
   const rowsArena = new Arena(rows.memory, rows.heapBase);
@@ -43,5 +46,6 @@ export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels 
       singleThreadAttention(attention.exports),
       small,
     ),
+    keepMask: wasmKeepMask(random.exports, new Arena(random.memory, random.heapBase), small),
   };
 }
