@@ -7,6 +7,7 @@
 #include "rowwise.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "pool.h"
 #include "rowwise_impl.h"
@@ -30,8 +31,7 @@ struct RowFns {
   void (*ln_fwd)(float*, float*, float*, const float*, const float*, const float*, int64_t, int64_t, int64_t, float);
   void (*ln_bwd_dx)(float*, const float*, const float*, const float*, const float*, const float*, int64_t, int64_t,
                     int64_t);
-  void (*ln_bwd_dw)(float*, float*, const float*, const float*, const float*, const float*, int64_t, int64_t, int64_t,
-                    int64_t);
+  void (*ln_bwd_dw)(float*, float*, const float*, const float*, const float*, const float*, int64_t, int64_t, int64_t);
 };
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -129,8 +129,8 @@ void exp_shifted_portable(float* out, const float* x, float shift, int64_t n) {
     rowwise::layer_norm_backward_dx(dx, dy, x, mean, rstd, w, r0, r1, c);                                            \
   }                                                                                                                  \
   ATTR void NAME##_nw(float* dw, float* db, const float* dy, const float* x, const float* mean, const float* rstd,    \
-                      int64_t rows, int64_t c, int64_t j0, int64_t j1) {                                             \
-    rowwise::layer_norm_backward_dw(dw, db, dy, x, mean, rstd, rows, c, j0, j1);                                     \
+                      int64_t r0, int64_t r1, int64_t c) {                                                           \
+    rowwise::layer_norm_backward_dw(dw, db, dy, x, mean, rstd, r0, r1, c);                                           \
   }                                                                                                                  \
   const RowFns NAME##_fns = {NAME##_sf, NAME##_sb, NAME##_lf, NAME##_lb, NAME##_nf, NAME##_nx, NAME##_nw};
 
@@ -267,11 +267,34 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
       !get_f32_or_null(env, argv[7], what, "weight", double(cols), weight))
     return nullptr;
   const RowFns& f = fns(isa);
-  split(rows, size, threads, [&](int64_t r0, int64_t r1) { f.ln_bwd_dx(dx, dy, x, mean, rstd, weight, r0, r1, cols); });
-  if (dweight || dbias)
-    split(cols, size, threads, [&](int64_t j0, int64_t j1) {
-      f.ln_bwd_dw(dweight, dbias, dy, x, mean, rstd, rows, cols, j0, j1);
-    });
+  const int tasks = std::min<int64_t>(std::min(threads, pool().size()), rows);
+  if (size < MIN_PARALLEL_ELEMENTS || tasks <= 1) {
+    f.ln_bwd_dx(dx, dy, x, mean, rstd, weight, 0, rows, cols);
+    if (dweight || dbias) f.ln_bwd_dw(dweight, dbias, dy, x, mean, rstd, 0, rows, cols);
+    return nullptr;
+  }
+  // Each part of the rows: its dx, then its own dweight and dbias sums while its rows are in
+  // cache; the sums are added up here in part order (the same result whichever thread ran a part).
+  // Splitting dweight by columns instead read every row in slices of a cache line, and two
+  // threads were slower than one (640×128: 124 against 90 µs; now 27 against 38).
+  const int parts = static_cast<int>(std::min<int64_t>(rows, 4 * tasks));
+  std::vector<float> sums(dweight || dbias ? size_t(parts) * 2 * size_t(cols) : 0, 0.0f);
+  pool().run(parts, [&](int t) {
+    const int64_t r0 = rows * t / parts, r1 = rows * (t + 1) / parts;
+    if (r0 >= r1) return;
+    f.ln_bwd_dx(dx, dy, x, mean, rstd, weight, r0, r1, cols);
+    if (dweight || dbias) {
+      float* dw = sums.data() + size_t(t) * 2 * size_t(cols);
+      f.ln_bwd_dw(dweight ? dw : nullptr, dbias ? dw + cols : nullptr, dy, x, mean, rstd, r0, r1, cols);
+    }
+  });
+  for (int t = 0; t < parts && (dweight || dbias); t++) {
+    const float* dw = sums.data() + size_t(t) * 2 * size_t(cols);
+    if (dweight)
+      for (int64_t j = 0; j < cols; j++) dweight[j] += dw[j];
+    if (dbias)
+      for (int64_t j = 0; j < cols; j++) dbias[j] += dw[cols + j];
+  }
   return nullptr;
 }
 

@@ -162,33 +162,37 @@ ATTEND_INLINE void layer_norm_forward(float* out, float* mean, float* rstd, cons
 ATTEND_INLINE void layer_norm_backward_dx(float* dx, const float* dy, const float* x, const float* mean,
                                           const float* rstd, const float* weight, int64_t r0, int64_t r1,
                                           int64_t cols) {
+  // `weight ? weight[j] : 1` inside the loops kept them from vectorising (75 against 12 µs for a
+  // softmax backward of the same 640×128): one loop body per case, the same arithmetic (g·1 = g).
+  const auto rows = [&](auto w) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* dyr = dy + r * cols;
+      const float* xr = x + r * cols;
+      float* dxr = dx + r * cols;
+      const float m = mean[r], s = rstd[r];
+      const float g_mean = row_sum(cols, [&](int64_t j) { return dyr[j] * w(j); }) / float(cols);
+      const float gx_mean = row_sum(cols, [&](int64_t j) { return dyr[j] * w(j) * ((xr[j] - m) * s); }) / float(cols);
+      for (int64_t j = 0; j < cols; j++) dxr[j] = s * (dyr[j] * w(j) - g_mean - (xr[j] - m) * s * gx_mean);
+    }
+  };
+  if (weight)
+    rows([&](int64_t j) { return weight[j]; });
+  else
+    rows([](int64_t) { return 1.0f; });
+}
+
+// dweight_j += Σ_r dy_rj · x̂_rj, dbias_j += Σ_r dy_rj over rows [r0, r1), all columns: row by row, so
+// the loops run along contiguous memory (threads give each part of the rows its own sums).
+ATTEND_INLINE void layer_norm_backward_dw(float* dweight, float* dbias, const float* dy, const float* x,
+                                          const float* mean, const float* rstd, int64_t r0, int64_t r1,
+                                          int64_t cols) {
   for (int64_t r = r0; r < r1; r++) {
     const int64_t o = r * cols;
     const float m = mean[r], s = rstd[r];
-    const float g_mean =
-        row_sum(cols, [&](int64_t j) { return dy[o + j] * (weight ? weight[j] : 1.0f); }) / float(cols);
-    const float gx_mean =
-        row_sum(cols, [&](int64_t j) { return dy[o + j] * (weight ? weight[j] : 1.0f) * ((x[o + j] - m) * s); }) /
-        float(cols);
-    for (int64_t j = 0; j < cols; j++) {
-      const float g = dy[o + j] * (weight ? weight[j] : 1.0f);
-      dx[o + j] = s * (g - g_mean - (x[o + j] - m) * s * gx_mean);
-    }
-  }
-}
-
-// dweight_j += Σ_r dy_rj · x̂_rj, dbias_j += Σ_r dy_rj, for columns [j0, j1) (threads split columns,
-// so no two write the same sum).
-ATTEND_INLINE void layer_norm_backward_dw(float* dweight, float* dbias, const float* dy, const float* x,
-                                          const float* mean, const float* rstd, int64_t rows, int64_t cols,
-                                          int64_t j0, int64_t j1) {
-  for (int64_t r = 0; r < rows; r++) {
-    const int64_t o = r * cols;
-    const float m = mean[r], s = rstd[r];
     if (dweight)
-      for (int64_t j = j0; j < j1; j++) dweight[j] += dy[o + j] * ((x[o + j] - m) * s);
+      for (int64_t j = 0; j < cols; j++) dweight[j] += dy[o + j] * ((x[o + j] - m) * s);
     if (dbias)
-      for (int64_t j = j0; j < j1; j++) dbias[j] += dy[o + j];
+      for (int64_t j = 0; j < cols; j++) dbias[j] += dy[o + j];
   }
 }
 
