@@ -141,6 +141,15 @@ export const GEMM_SHAPES: [number, number, number][] = [
   [1, 9, 77],
   [2, 33, 40],
   [9, 40, 2],
+  // small (m·n·k ≤ 8192, n ≤ 64, k ≤ 128: native's unpacked loops, C's width in vectors of 16) and just past it
+  [10, 10, 32],
+  [20, 16, 5],
+  [12, 48, 14],
+  [2, 64, 64],
+  [3, 64, 42],
+  [4, 65, 10],
+  [3, 21, 129],
+  [16, 16, 33],
 ];
 
 export function checkGemm(label: string, get: () => Backend): void {
@@ -166,6 +175,7 @@ export function checkGemm(label: string, get: () => Backend): void {
       [33, 17, 7],
       [1, 9, 70], // an RNN decoder's attention context per sequence, and its gradients
       [7, 33, 1],
+      [10, 10, 32], // a Transformer's attention scores over a short sequence, one matrix per head
     ]) {
       for (const strideA of [0, m * k, m * k + 5]) {
         for (const strideB of [0, k * n, k * n + 3]) {
