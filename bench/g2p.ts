@@ -104,7 +104,7 @@ export async function g2pBench(o: G2PBenchOptions): Promise<G2PBenchResult> {
     model.train();
     const optimizer = new Adam(model.parameters(), { lr: LR });
     const ms = trainSteps((b) => {
-      optimizer.zeroGrad();
+      optimizer.zeroGrad({ release: true }); // as the trainer: last step's gradients go back to the pool
       const { logits } = model.forward(b.src, b.srcPad, b.tgtIn); // [B, T, V]
       seq2seqLoss(logits, b.tgtOut, SMOOTHING).backward(undefined, { releaseActivations: true });
       clipGradNorm(optimizer.params, 1);

@@ -1,4 +1,5 @@
 import { kernels } from '../kernels/registry.js';
+import { recycle } from '../tensor/pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -25,9 +26,18 @@ export abstract class Optimizer {
     this.lr = lr;
   }
 
-  /** Forget every parameter's gradient (set to null, as PyTorch's set_to_none). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+  /**
+   * Forget every parameter's gradient (set to null, as PyTorch's set_to_none). With
+   * `release: true` their storage also goes back to the tensor pool (src/tensor/pool.ts), where
+   * the next backward takes it for the new gradients: otherwise a step allocates 4 bytes a
+   * parameter afresh, and that external memory sets off garbage collections. Then no earlier
+   * `.grad` may be read again (nor a tensor passed to `backward(grad)` that became one).
+   */
+  zeroGrad(options: { release?: boolean } = {}): void {
+    for (const p of this.params) {
+      if (options.release && p.grad) recycle([p.grad.data.buffer as ArrayBuffer]);
+      p.grad = null;
+    }
   }
 
   /** One update from the current gradients; parameters without a gradient are skipped. */

@@ -155,7 +155,7 @@ export function train(options: TrainerOptions, state: TrainState): TrainState {
       optimizer.lr = lr;
       const { logits } = model.forward(batch.src, batch.srcPad, batch.tgtIn); // [B, T, V]
       const loss = seq2seqLoss(logits, batch.tgtOut, options.labelSmoothing ?? 0);
-      optimizer.zeroGrad();
+      optimizer.zeroGrad({ release: true }); // last step's gradients are dead: their storage is reused
       loss.backward(undefined, { releaseActivations: true }); // only the loss is read after this
       const gradNorm = options.clipNorm ? clipGradNorm(optimizer.params, options.clipNorm) : NaN;
       optimizer.step();

@@ -59,7 +59,7 @@ test('a buffer recycled twice is held once, and capacity 0 holds nothing', () =>
 });
 
 /** A few Adam steps of a small Transformer layer; returns its final parameters. */
-function train(releaseActivations: boolean): Float32Array[] {
+function train(releaseActivations: boolean, releaseGrads = false): Float32Array[] {
   const gen = new A.Generator(11);
   const layer = new A.nn.TransformerEncoderLayer(32, 4, {
     dimFeedforward: 64,
@@ -75,7 +75,7 @@ function train(releaseActivations: boolean): Float32Array[] {
     const x = F.randn([3, T, 32], { generator: gen });
     const target = F.randint(0, 5, [3, T], { generator: gen });
     const loss = F.crossEntropy(head.forward(layer.forward(x)).reshape([3 * T, 5]), target.reshape([3 * T]));
-    opt.zeroGrad();
+    opt.zeroGrad({ release: releaseGrads });
     loss.backward(undefined, { releaseActivations });
     opt.step();
     assert.ok(Number.isFinite(loss.item()), 'the loss is readable after the backward');
@@ -84,7 +84,7 @@ function train(releaseActivations: boolean): Float32Array[] {
 }
 
 test('training with recycled gradients and activations gives bit-identical weights to training without the pool', () => {
-  const pooled = train(true);
+  const pooled = train(true, true);
   const plain = (() => {
     setPoolCapacity(0);
     try {
@@ -95,6 +95,27 @@ test('training with recycled gradients and activations gives bit-identical weigh
   })();
   assert.ok(poolStats().reused > 0);
   pooled.forEach((p, i) => assert.deepEqual(p, plain[i], `parameter ${i}`));
+});
+
+test('zeroGrad({ release: true }) hands the gradients to the pool, and the next backward takes no new storage', () => {
+  const w = A.randn([40, 50], { generator: new A.Generator(3) }).requiresGrad_(); // 8,000 bytes: pooled
+  const opt = new A.SGD([w], { lr: 0.1 });
+  F.sum(F.mul(w, w)).backward();
+  const held = poolStats().held;
+  opt.zeroGrad(); // without release the storage is left to the collector
+  assert.equal(poolStats().held, held);
+  F.sum(F.mul(w, w)).backward();
+  const size = w.grad!.data.buffer.byteLength;
+  opt.zeroGrad({ release: true });
+  assert.equal(w.grad, null);
+  assert.equal(poolStats().held, held + size, 'the gradient storage is in the pool');
+  const before = poolStats();
+  F.sum(F.mul(w, 3)).backward();
+  assert.equal(poolStats().fresh, before.fresh, 'no new storage for the next backward');
+  assert.ok(
+    Array.from(w.grad!.data).every((v) => v === 3),
+    'and the new gradient is whole (the pool poisons what it holds)',
+  );
 });
 
 test('after releaseActivations the leaves keep their values and gradients, a parameter view included', () => {
