@@ -92,6 +92,7 @@ export interface TrainSummary {
   seconds: number;
   bestDev: number | null;
   bestEpoch: number | null;
+  /** Target tokens per second of training, over all the steps this invocation logged. */
   tokensPerSecond: number;
 }
 
@@ -161,11 +162,14 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
       `attend: training ${config.model.kind} (${(parameters / 1e6).toFixed(2)} M parameters) on ${task.train.length} examples, ` +
         `${batches.batchesPerEpoch} batches an epoch${o.resume ? `, resuming at step ${state.step}` : ''} → ${o.out}`,
     );
-  let lastTps = 0;
+  // the mean throughput of the logged windows (the last window alone swings with the machine's load)
+  let loggedTokens = 0;
+  let loggedMs = 0;
   const onLog = (r: LogRecord) => {
     appendLog(o.out, { ...r, time: new Date().toISOString() });
     if (r.type === 'step') {
-      lastTps = r.tokensPerSecond;
+      loggedTokens += r.tokens;
+      loggedMs += (r.tokens * 1000) / Math.max(r.tokensPerSecond, 1e-9);
       progress.update(r.step, { epoch: r.epoch, loss: r.loss, tokensPerSecond: r.tokensPerSecond });
     } else if (r.type === 'eval' && !o.json) {
       const m = Object.entries(r.metrics)
@@ -212,6 +216,6 @@ export function trainRun(o: TrainCliOptions, task: TaskData, version: string): T
     seconds: state.elapsedMs / 1000,
     bestDev: state.bestScore,
     bestEpoch: state.bestEpoch,
-    tokensPerSecond: lastTps,
+    tokensPerSecond: loggedMs > 0 ? (loggedTokens * 1000) / loggedMs : 0,
   };
 }

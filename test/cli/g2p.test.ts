@@ -33,6 +33,22 @@ const tiny = [
   '16',
 ];
 
+test("train g2p's summary gives the mean throughput of the logged steps, not the last window's", () => {
+  const out = join(dir, 'throughput');
+  const r = attend('train', 'g2p', ...tiny, '--max-steps', '30', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { tokensPerSecond: number };
+  const steps = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; tokens: number; tokensPerSecond: number })
+    .filter((l) => l.type === 'step');
+  assert.equal(steps.length, 3, 'a step record every 10 steps');
+  const tokens = steps.reduce((a, l) => a + l.tokens, 0);
+  const seconds = steps.reduce((a, l) => a + l.tokens / l.tokensPerSecond, 0);
+  assert.ok(Math.abs(summary.tokensPerSecond - tokens / seconds) <= 1e-9 * summary.tokensPerSecond);
+});
+
 test('train g2p writes a resumable run; --resume continues it; eval and predict read it', () => {
   const first = attend('train', 'g2p', ...tiny, '--max-steps', '3', '--out', run, '--json');
   assert.equal(first.code, 0, first.stderr);
