@@ -5,7 +5,8 @@
 //       for each A panel (in L1 while the B panels stream past it), for each B panel: one micro-tile.
 // Packing makes every transpose the same inner loop and pads the edges with zeros, so the
 // micro-kernel never branches; edge tiles are computed into a scratch tile and copied out.
-// Thin calls (m ≤ 2 or k ≤ 2), which packing would mostly pad, go to gemm_thin.cc instead.
+// Thin calls (m ≤ 2 or k ≤ 2) and small ones (m·n·k ≤ 8192), which packing would mostly pad, go to
+// gemm_thin.cc instead.
 #include "gemm.h"
 
 #include <algorithm>

@@ -23,7 +23,8 @@ inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 // Threefry-2x32-20 (Salmon et al. 2011; Random123's threefry2x32_20) of blocks (c0[w], 0), w < W:
 // twenty rounds of x0 += x1; x1 = rotl(x1, R) ^ x0, the key schedule (k0, k1, k2) injected after
 // every fourth. W blocks go round by round together: each is a chain of 60 dependent operations,
-// and interleaving W of them keeps the vector units busy (W = 4: 1.45× faster than W = 1, 3.2× faster than the xoshiro stream).
+// and interleaving W of them keeps the vector units busy (W = 4: 1.45× faster than W = 1; in all
+// 0.41 ns an element, 3.2× faster than the xoshiro stream).
 template <int W>
 ATTEND_INLINE void threefry_blocks(uint32_t k0, uint32_t k1, uint32_t k2, const uint32_t* c0, uint32_t* y0,
                                    uint32_t* y1) {
