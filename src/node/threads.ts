@@ -166,8 +166,9 @@ function sharedPanelGemm(
   let stored = 0;
   const progress = (finished: number) => {
     const rows = Math.min(m, finished * unitRows);
-    if (rows > stored) io.storeRows(stored, rows);
-    stored = Math.max(stored, rows);
+    if (rows <= stored) return;
+    io.storeRows(stored, rows);
+    stored = rows;
   };
   pool.runClaimed(rowJobs, Math.ceil(m / unitRows), (job, u) => gemmRows(...job.args, u), { progress });
 }
