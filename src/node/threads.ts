@@ -132,7 +132,9 @@ function threadedGemm(pool: Pool, gemm: WasmModule<GemmExports>, minWork: number
  * of columns), then claim units of C's rows (about 4 a thread, at most MC = 128 rows, a multiple
  * of the micro-tile's 4) until none is left; see assembly/gemm.ts. Measured at 1024³ on 2 threads
  * against one fixed block per thread: the same on a quiet machine (94–96 GFLOP/s), 1.15× faster
- * (medians 54–57 against 48) with another process busy on one core; 8 units a thread lost at 512³.
+ * (medians 54–57 against 48) with another process busy on one core. Units of fewer than 64 rows
+ * lost at 512³; at 1024³, 8 units a thread of 64 rows beat 4 of 128 (medians of 4 interleaved runs,
+ * 91.6–92.5 GFLOP/s against 87.7–90.5: a shorter tail when one thread finishes first).
  */
 function sharedPanelGemm(
   pool: Pool,
@@ -155,7 +157,9 @@ function sharedPanelGemm(
   }));
   // A is copied in here while the workers pack B
   pool.runClaimed(packJobs, Math.ceil(n / unitCols), (job, u) => packB(...job.args, u), { first: io.loadA });
-  const unitRows = Math.min(128, Math.ceil(m / (4 * parts) / 4) * 4);
+  // units of rows: 4 a thread, or 8 a thread when those still have 64 rows; at most 128 (see above)
+  const rowsFor = (unitsPerThread: number) => Math.ceil(m / (unitsPerThread * parts) / 4) * 4;
+  const unitRows = Math.min(128, Math.max(Math.min(64, rowsFor(4)), rowsFor(8)));
   const scratchBytes = gemm.exports.gemmRowsScratchBytes(unitRows, k);
   const rowJobs = Array.from({ length: parts }, () => ({
     mod: 0,

@@ -63,7 +63,7 @@ test('big products: B packed once by all threads, then units of rows claimed, ev
     const c = { batch: 1, m: 300, n: 520, k: 530, transA, transB, strideA: 0, strideB: 0, accumulate: transB };
     checkOneGemm(threaded, c, random);
   }
-  // B's 520·530 elements (over 2¹⁸) packed in 6 units of 88 columns, C in 11 units of 28 rows:
+  // B's 520·530 elements (over 2¹⁸) packed in 4 units of 136 columns, C in 8 units of 40 rows:
   // both phases woke both workers, for each of the four products
   assert.equal(threadPoolStats().workerJobs - before, 4 * 2 * 2);
 });
@@ -73,6 +73,7 @@ test('big GEMMs split across threads equal the reference, and closing leaves the
   const shapes = [
     [96, 200, 70], // C twice as wide as tall: blocks of columns
     [300, 520, 530], // units of rows over one packed B
+    [600, 130, 70], // 10 units of 64 rows (8 a thread would be fewer than 64), the last of 24
   ];
   const cases = shapes.map(([m, n, k]) => {
     const a = randomF32(random, m * k);
