@@ -4,7 +4,15 @@
  * src/data/cmudict.ts; the scores (WER, PER) in src/metrics/g2p.ts.
  */
 import { join } from 'node:path';
-import { type CmudictSplit, type G2PEntry, cmudictEntries, loadCmudict, splitCmudict } from '../data/cmudict.js';
+import {
+  type CmudictSplit,
+  type G2PEntry,
+  cmudictEntries,
+  loadCmudict,
+  splitCmudict,
+  stripStress,
+  withoutStress,
+} from '../data/cmudict.js';
 import { Vocab } from '../data/vocab.js';
 import { scoreG2P, type G2PScores } from '../metrics/g2p.js';
 import { type Prediction, predictSequences } from '../models/seq2seq/predict.js';
@@ -19,10 +27,19 @@ export interface G2PDataOptions {
   limitTrain?: number;
   /** Dev words decoded after each epoch (default all 3,000). */
   devWords?: number;
+  /** false: stress removed from every pronunciation, for training and scoring (`--no-stress`). */
+  stress?: boolean;
 }
 
-export async function g2pSplit(): Promise<CmudictSplit> {
-  return splitCmudict(cmudictEntries(await loadCmudict()).entries);
+/** The split (the same words either way); `stress: false` strips the stress digits first. */
+export async function g2pSplit(o: { stress?: boolean } = {}): Promise<CmudictSplit> {
+  const { entries } = cmudictEntries(await loadCmudict());
+  return splitCmudict(o.stress === false ? withoutStress(entries) : entries);
+}
+
+/** Whether a run kept stress (runs from before `--no-stress` did). */
+function runKeepsStress(config: { data: Record<string, unknown> }): boolean {
+  return config.data.stress !== false;
 }
 
 function score(model: EncoderDecoder, entries: readonly G2PEntry[], src: Vocab, tgt: Vocab, beam = 1) {
@@ -35,16 +52,32 @@ function score(model: EncoderDecoder, entries: readonly G2PEntry[], src: Vocab, 
   );
   return {
     predictions,
-    scores: scoreG2P(
+    ...scorePredictions(
       predictions.map((p) => p.tokens),
-      entries.map((e) => e.pronunciations),
-      entries.map((e) => e.graphemes.length),
+      entries,
     ),
   };
 }
 
+/** WER, PER and WER by length of predicted phonemes, and WER and PER with stress ignored. */
+export function scorePredictions(
+  predicted: readonly (readonly string[])[],
+  entries: readonly G2PEntry[],
+): { scores: G2PScores; stressIgnored: { wer: number; per: number } } {
+  const scores = scoreG2P(
+    predicted,
+    entries.map((e) => e.pronunciations),
+    entries.map((e) => e.graphemes.length),
+  );
+  const plain = scoreG2P(
+    predicted.map(stripStress),
+    entries.map((e) => e.pronunciations.map(stripStress)),
+  );
+  return { scores, stressIgnored: { wer: plain.wer, per: plain.per } };
+}
+
 export async function trainG2P(o: TrainCliOptions & G2PDataOptions, version: string): Promise<TrainSummary> {
-  const split = await g2pSplit();
+  const split = await g2pSplit({ stress: o.stress });
   const train = o.limitTrain ? split.train.slice(0, o.limitTrain) : split.train;
   // vocabularies from the training data only; the dev and test words may hold unseen symbols (→ UNK)
   const srcVocab = Vocab.fromTokens(split.train.flatMap((e) => e.source));
@@ -63,6 +96,7 @@ export async function trainG2P(o: TrainCliOptions & G2PDataOptions, version: str
       },
       data: {
         source: 'cmu-pronouncing-dictionary',
+        stress: o.stress !== false,
         split: { train: split.train.length, dev: split.dev.length, test: split.test.length },
         trainExamplesUsed: train.length,
         devWordsScored: dev.length,
@@ -81,6 +115,9 @@ export interface EvalOutput {
   split: 'test' | 'dev';
   beam: number;
   scores: G2PScores;
+  /** The same predictions scored with every stress digit removed (AH0 = AH1 = AH): how the
+   * published figures on the current CMUdict are scored. Equal to `scores` for a --no-stress run. */
+  stressIgnored: { wer: number; per: number };
   seconds: number;
   examples: { word: string; predicted: string; references: string[]; correct: boolean }[];
 }
@@ -99,6 +136,10 @@ export async function evalG2P(
   const others = (o.more ?? []).map((r) => {
     const other = openRun(r);
     if (other.config.task !== 'g2p') throw new Error(`${other.dir} is a ${other.config.task} run, not g2p`);
+    if (runKeepsStress(other.config) !== runKeepsStress(run.config)) {
+      const how = (r: typeof run) => (runKeepsStress(r.config) ? 'with stress' : 'without stress (--no-stress)');
+      throw new Error(`${other.dir} was trained ${how(other)} and ${run.dir} ${how(run)}; an ensemble needs one kind`);
+    }
     for (const side of ['srcVocab', 'tgtVocab'] as const) {
       if (JSON.stringify(other[side].toJSON()) !== JSON.stringify(run[side].toJSON()))
         throw new Error(`${other.dir}: its ${side} differs from ${run.dir}'s; an ensemble needs the same vocabularies`);
@@ -106,10 +147,10 @@ export async function evalG2P(
     return other;
   });
   const model = others.length ? new Ensemble([run.model, ...others.map((r) => r.model)]) : run.model;
-  const split = await g2pSplit();
+  const split = await g2pSplit({ stress: runKeepsStress(run.config) });
   const entries = (o.split === 'dev' ? split.dev : split.test).slice(0, o.limit);
   const t0 = performance.now();
-  const { predictions, scores } = score(model, entries, run.srcVocab, run.tgtVocab, o.beam);
+  const { predictions, scores, stressIgnored } = score(model, entries, run.srcVocab, run.tgtVocab, o.beam);
   const out: EvalOutput = {
     run: run.dir,
     weights: run.weights,
@@ -117,6 +158,7 @@ export async function evalG2P(
     split: o.split,
     beam: o.beam,
     scores,
+    stressIgnored,
     seconds: (performance.now() - t0) / 1000,
     examples: entries.slice(0, 20).map((e, i) => ({
       word: e.word,
@@ -135,6 +177,7 @@ export function formatEval(e: EvalOutput): string {
     `${e.run}${e.ensemble ? ` + ${e.ensemble.map((m) => m.run).join(' + ')} (ensemble)` : ''} on the ${e.split} split (${s.words} words, beam ${e.beam}, ${e.seconds.toFixed(1)} s):`,
     `  WER ${(100 * s.wer).toFixed(2)} %  (${s.wordErrors} words with an error)`,
     `  PER ${(100 * s.per).toFixed(2)} %  (${s.phonemeErrors} edits over ${s.referencePhonemes} phonemes)`,
+    `  stress ignored (AH0 = AH1 = AH, as the published figures on the current CMUdict): WER ${(100 * e.stressIgnored.wer).toFixed(2)} %, PER ${(100 * e.stressIgnored.per).toFixed(2)} %`,
     '  WER by word length:',
     ...s.byLength.map(
       (b) =>

@@ -145,7 +145,11 @@ trainingOptions(
 )
   .option('--out <dir>', 'run directory (default runs/g2p-MODEL)')
   .option('--limit-train <n>', 'train on the first n examples only (quick runs)', integer('--limit-train'))
-  .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number }) => {
+  .option(
+    '--no-stress',
+    'drop the stress marks (AH0, AH1, AH2 → AH: 39 phonemes) for training and scoring, as the published figures on the current CMUdict',
+  )
+  .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number; stress: boolean }) => {
     const summary = await trainG2P({ ...o, out: o.out ?? join('runs', `g2p-${o.model}`) }, version());
     const wer = `WER ${(100 * (summary.bestDev ?? 0)).toFixed(2)} %`;
     printSummary(summary, o.json, wer, `attend eval ${summary.out}   |   attend predict ${summary.out} attention`);

@@ -20,6 +20,11 @@
  * - Evaluation (src/metrics/g2p.ts): a word is correct if the prediction equals ANY of its
  *   references; PER uses the reference closest to the prediction. Scoring against the first
  *   pronunciation only would count legitimate variants ("read" R EH1 D / R IY1 D) as errors.
+ * - `withoutStress` drops the stress digits (AH0, AH1, AH2 → AH; 39 phonemes) for runs trained
+ *   and scored that way (`attend train g2p --no-stress`). The figures published for the current
+ *   CMUdict are without stress: cmusphinx/g2p-seq2seq's README gives Phonetisaurus 33.89 % WER and
+ *   its Transformer about 31 % there, against 24.4 and 20.2 % on the 2007 PRONALSYL split, the
+ *   older and smaller dictionary the often-quoted anchors come from.
  */
 import { splitByKey } from './hash.js';
 
@@ -110,6 +115,26 @@ export function cmudictEntries(dictionary: CmuDictionary): CmudictEntries {
     entries,
     dropped: { words: droppedWords.size, keys: droppedKeys, examples: [...droppedWords].slice(0, 10) },
   };
+}
+
+/** The phonemes without their stress digits: AH0, AH1 and AH2 are all AH. */
+export function stripStress(phonemes: readonly string[]): string[] {
+  return phonemes.map((p) => p.replace(/[012]$/, ''));
+}
+
+/** The entries with stress removed; pronunciations that then coincide are merged (first kept). */
+export function withoutStress(entries: readonly G2PEntry[]): G2PEntry[] {
+  return entries.map((e) => {
+    const seen = new Set<string>();
+    const pronunciations: string[][] = [];
+    for (const p of e.pronunciations) {
+      const stripped = stripStress(p);
+      const k = stripped.join(' ');
+      if (!seen.has(k)) pronunciations.push(stripped);
+      seen.add(k);
+    }
+    return { ...e, pronunciations };
+  });
 }
 
 export interface CmudictSplitOptions {

@@ -14,6 +14,8 @@ export {
   cmudictEntries,
   splitCmudict,
   toExamples,
+  stripStress,
+  withoutStress,
 } from './cmudict.js';
 export type {
   CmuDictionary,

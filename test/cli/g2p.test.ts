@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { scorePredictions } from '../../src/cli/g2p.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attend-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,9 +83,21 @@ test('train g2p writes a resumable run; --resume continues it; eval and predict 
 
   const evaluation = attend('eval', run, '--limit', '10', '--json');
   assert.equal(evaluation.code, 0, evaluation.stderr);
-  const e = JSON.parse(evaluation.stdout) as { scores: { words: number; wer: number; per: number } };
+  const e = JSON.parse(evaluation.stdout) as {
+    scores: { words: number; wer: number; per: number };
+    stressIgnored: { wer: number };
+    examples: { predicted: string; references: string[]; correct: boolean }[];
+  };
   assert.equal(e.scores.words, 10);
   assert.ok(e.scores.wer >= 0 && e.scores.wer <= 1 && e.scores.per >= 0);
+  // WER from the ten words shown, with and without stress
+  const plain = (p: string) => p.replace(/[012]/g, '');
+  assert.equal(e.examples.length, 10);
+  assert.equal(e.scores.wer, e.examples.filter((x) => !x.correct).length / 10);
+  assert.equal(
+    e.stressIgnored.wer,
+    e.examples.filter((x) => !x.references.some((r) => plain(r) === plain(x.predicted))).length / 10,
+  );
 
   // a run with itself as an ensemble decodes as the run alone; a run with other vocabularies is refused
   const pair = attend('eval', run, run, '--limit', '10', '--json');
@@ -121,6 +134,56 @@ test('train g2p writes a resumable run; --resume continues it; eval and predict 
       assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'each row of the alignment sums to 1');
     }
   }
+});
+
+test('scorePredictions: WER and PER, and the same with stress ignored (hand-worked)', () => {
+  const entry = (word: string, ...pronunciations: string[]) => ({
+    word,
+    graphemes: [...word],
+    pronunciations: pronunciations.map((p) => p.split(' ')),
+  });
+  const entries = [
+    entry('cat', 'K AE1 T'),
+    entry('project', 'P R AA1 JH EH0 K T', 'P R AA0 JH EH1 K T'),
+    entry('read', 'R EH1 D', 'R IY1 D'),
+  ];
+  const predicted = ['K AE1 T', 'P R AA1 JH EH1 K T', 'R IH1 D'].map((p) => p.split(' '));
+  const { scores, stressIgnored } = scorePredictions(predicted, entries);
+  // right; one stress wrong (1 edit from either reference); one vowel wrong (1 edit): 2 edits over 3 + 7 + 3
+  assert.deepEqual([scores.wordErrors, scores.phonemeErrors, scores.referencePhonemes], [2, 2, 13]);
+  assert.deepEqual(stressIgnored, { wer: 1 / 3, per: 1 / 13 });
+});
+
+test('--no-stress trains and scores on the 39 phonemes; such a run ensembles only with its kind', () => {
+  const out = join(dir, 'no-stress');
+  const r = attend('train', 'g2p', ...tiny, '--no-stress', '--max-steps', '2', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
+    data: { stress: boolean };
+    tgtVocab: { tokens: string[] };
+  };
+  assert.equal(config.data.stress, false);
+  const phonemes = config.tgtVocab.tokens.filter((t) => !t.startsWith('<'));
+  assert.ok(phonemes.includes('AH') && phonemes.length <= 39, phonemes.join(' '));
+  assert.ok(
+    phonemes.every((t) => !/[012]$/.test(t)),
+    phonemes.join(' '),
+  );
+  const evaluation = attend('eval', out, '--limit', '10', '--json');
+  assert.equal(evaluation.code, 0, evaluation.stderr);
+  const e = JSON.parse(evaluation.stdout) as {
+    scores: { wer: number; per: number };
+    stressIgnored: { wer: number; per: number };
+    examples: { references: string[] }[];
+  };
+  assert.ok(
+    e.examples.every((x) => x.references.every((p) => !/[012]/.test(p))),
+    'references without stress',
+  );
+  assert.deepEqual(e.stressIgnored, { wer: e.scores.wer, per: e.scores.per });
+  const mixed = attend('eval', out, run, '--limit', '10');
+  assert.equal(mixed.code, 1);
+  assert.match(mixed.stderr, /run was trained with stress and .*no-stress without stress \(--no-stress\); an ensemble/);
 });
 
 test("--dropout replaces the size's dropout in the run's model", () => {

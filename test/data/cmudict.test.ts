@@ -8,7 +8,9 @@ import {
   loadCmudict,
   splitByKey,
   splitCmudict,
+  stripStress,
   toExamples,
+  withoutStress,
 } from '../../src/data/index.js';
 
 test('cmudictEntries: alternates grouped in order, comments cut, bad words dropped and counted', () => {
@@ -71,6 +73,14 @@ test('the real CMUdict: counts, stress kept, split sizes, disjoint and determini
   assert.equal(dropped.keys, 1193);
   // 39 phonemes with stress on the 15 vowels: 24 + 15 × 3
   assert.equal(new Set(entries.flatMap((e) => e.pronunciations.flat())).size, 69);
+  // without stress: the 39 phonemes of ARPAbet, the same words, never more pronunciations
+  const plain = withoutStress(entries);
+  assert.equal(new Set(plain.flatMap((e) => e.pronunciations.flat())).size, 39);
+  assert.deepEqual(
+    plain.map((e) => e.word),
+    entries.map((e) => e.word),
+  );
+  assert.ok(plain.every((e, i) => e.pronunciations.length <= entries[i].pronunciations.length));
   const split = splitCmudict(entries);
   assert.equal(split.test.length, CMUDICT_TEST_WORDS);
   assert.equal(split.dev.length, CMUDICT_DEV_WORDS);
@@ -94,6 +104,48 @@ test('the real CMUdict: counts, stress kept, split sizes, disjoint and determini
     split.test.slice(0, 3).map((e) => e.word),
     PINNED_FIRST_TEST_WORDS,
   );
+});
+
+test('withoutStress drops the stress digits and merges the pronunciations that then coincide', () => {
+  const entries = [
+    {
+      word: 'project',
+      graphemes: [...'project'],
+      pronunciations: [
+        ['P', 'R', 'AA1', 'JH', 'EH0', 'K', 'T'],
+        ['P', 'R', 'AA0', 'JH', 'EH1', 'K', 'T'],
+        ['P', 'R', 'AH0', 'JH', 'EH1', 'K', 'T'],
+      ],
+    },
+    {
+      word: 'read',
+      graphemes: [...'read'],
+      pronunciations: [
+        ['R', 'EH1', 'D'],
+        ['R', 'IY1', 'D'],
+      ],
+    },
+  ];
+  assert.deepEqual(withoutStress(entries), [
+    {
+      word: 'project',
+      graphemes: [...'project'],
+      pronunciations: [
+        ['P', 'R', 'AA', 'JH', 'EH', 'K', 'T'],
+        ['P', 'R', 'AH', 'JH', 'EH', 'K', 'T'],
+      ],
+    },
+    {
+      word: 'read',
+      graphemes: [...'read'],
+      pronunciations: [
+        ['R', 'EH', 'D'],
+        ['R', 'IY', 'D'],
+      ],
+    },
+  ]);
+  assert.deepEqual(entries[0].pronunciations[0], ['P', 'R', 'AA1', 'JH', 'EH0', 'K', 'T'], 'the input is left alone');
+  assert.deepEqual(stripStress(['HH', 'AH0', 'L', 'OW1']), ['HH', 'AH', 'L', 'OW']);
 });
 
 const PINNED_FIRST_TEST_WORDS = ['aaberg', 'aaliyah', 'aalseth'];
