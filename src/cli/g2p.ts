@@ -177,7 +177,7 @@ export function formatEval(e: EvalOutput): string {
     `${e.run}${e.ensemble ? ` + ${e.ensemble.map((m) => m.run).join(' + ')} (ensemble)` : ''} on the ${e.split} split (${s.words} words, beam ${e.beam}, ${e.seconds.toFixed(1)} s):`,
     `  WER ${(100 * s.wer).toFixed(2)} %  (${s.wordErrors} words with an error)`,
     `  PER ${(100 * s.per).toFixed(2)} %  (${s.phonemeErrors} edits over ${s.referencePhonemes} phonemes)`,
-    `  stress ignored (AH0 = AH1 = AH, as the published figures on the current CMUdict): WER ${(100 * e.stressIgnored.wer).toFixed(2)} %, PER ${(100 * e.stressIgnored.per).toFixed(2)} %`,
+    `  stress ignored (AH0 = AH1 = AH): WER ${(100 * e.stressIgnored.wer).toFixed(2)} %, PER ${(100 * e.stressIgnored.per).toFixed(2)} %`,
     '  WER by word length:',
     ...s.byLength.map(
       (b) =>

@@ -6,9 +6,9 @@
  * separate keys `word(2)`, `word(3)`, `word(4)`; phonemes are ARPAbet separated by spaces; 22
  * entries carry a comment after `#` ("AO1 L B AO0 R G # place, danish") which is cut off.
  *
- * Choices (as in the published CMUdict G2P figures: Yao & Zweig 2015, Rao et al. 2015):
- * - Stress is kept: AH0, AH1 and AH2 are three different symbols, 69 in all (24 consonants and
- *   15 vowels × 3 stress levels).
+ * Choices:
+ * - Stress is kept by default: AH0, AH1 and AH2 are three different symbols, 69 in all (24
+ *   consonants and 15 vowels × 3 stress levels).
  * - Words must match ^[a-z']+$. Dropped (counted in `dropped`): words with dots ("a.m."),
  *   hyphens ("able-bodied"), digits or anything else — 1,126 base words of the package (1,193
  *   entries). Leading/trailing apostrophes ("'bout") are kept: they are spelled that way.
