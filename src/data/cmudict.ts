@@ -101,14 +101,7 @@ export function cmudictEntries(dictionary: CmuDictionary): CmudictEntries {
   const entries: G2PEntry[] = [];
   for (const [word, list] of byWord) {
     list.sort((a, b) => a.variant - b.variant);
-    const seen = new Set<string>();
-    const pronunciations: string[][] = [];
-    for (const { phonemes } of list) {
-      const k = phonemes.join(' ');
-      if (!seen.has(k)) pronunciations.push(phonemes);
-      seen.add(k);
-    }
-    entries.push({ word, graphemes: [...word], pronunciations });
+    entries.push({ word, graphemes: [...word], pronunciations: distinct(list.map((v) => v.phonemes)) });
   }
   entries.sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
   return {
@@ -124,16 +117,17 @@ export function stripStress(phonemes: readonly string[]): string[] {
 
 /** The entries with stress removed; pronunciations that then coincide are merged (first kept). */
 export function withoutStress(entries: readonly G2PEntry[]): G2PEntry[] {
-  return entries.map((e) => {
-    const seen = new Set<string>();
-    const pronunciations: string[][] = [];
-    for (const p of e.pronunciations) {
-      const stripped = stripStress(p);
-      const k = stripped.join(' ');
-      if (!seen.has(k)) pronunciations.push(stripped);
-      seen.add(k);
-    }
-    return { ...e, pronunciations };
+  return entries.map((e) => ({ ...e, pronunciations: distinct(e.pronunciations.map(stripStress)) }));
+}
+
+/** The pronunciations in order, each once. */
+function distinct(pronunciations: string[][]): string[][] {
+  const seen = new Set<string>();
+  return pronunciations.filter((p) => {
+    const k = p.join(' ');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
   });
 }
 
