@@ -1,7 +1,7 @@
 /**
  * Grapheme-to-phoneme on CMUdict: `attend train g2p`, `attend eval`, `attend predict`.
- * The data decisions (split by word, stress kept, alternates all count as correct) are in
- * src/data/cmudict.ts; the scores (WER, PER) in src/metrics/g2p.ts.
+ * The data decisions (split by word, stress kept unless --no-stress, alternates all count as
+ * correct) are in src/data/cmudict.ts; the scores (WER, PER) in src/metrics/g2p.ts.
  */
 import { join } from 'node:path';
 import {
