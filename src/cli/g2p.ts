@@ -116,7 +116,7 @@ export interface EvalOutput {
   beam: number;
   scores: G2PScores;
   /** The same predictions scored with every stress digit removed (AH0 = AH1 = AH): how the
-   * published figures on the current CMUdict are scored. Equal to `scores` for a --no-stress run. */
+   * usual published anchors are scored (their 2007 CMUdict split has no stress marks). Equal to `scores` for a --no-stress run. */
   stressIgnored: { wer: number; per: number };
   seconds: number;
   examples: { word: string; predicted: string; references: string[]; correct: boolean }[];

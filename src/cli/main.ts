@@ -147,7 +147,7 @@ trainingOptions(
   .option('--limit-train <n>', 'train on the first n examples only (quick runs)', integer('--limit-train'))
   .option(
     '--no-stress',
-    'drop the stress marks (AH0, AH1, AH2 → AH: 39 phonemes) for training and scoring, as the figures published for the current CMUdict are scored',
+    'drop the stress marks (AH0, AH1, AH2 → AH: 39 phonemes) for training and scoring, as the usual G2P anchors (the 2007 CMUdict split, which has no stress marks) are scored',
   )
   .action(async (o: TrainCliOptions & { out?: string; limitTrain?: number; devWords?: number; stress: boolean }) => {
     const summary = await trainG2P({ ...o, out: o.out ?? join('runs', `g2p-${o.model}`) }, version());

@@ -21,10 +21,11 @@
  *   references; PER uses the reference closest to the prediction. Scoring against the first
  *   pronunciation only would count legitimate variants ("read" R EH1 D / R IY1 D) as errors.
  * - `withoutStress` drops the stress digits (AH0, AH1, AH2 → AH; 39 phonemes) for runs trained
- *   and scored that way (`attend train g2p --no-stress`). The figures published for the current
- *   CMUdict are without stress: cmusphinx/g2p-seq2seq's README gives Phonetisaurus 33.89 % WER and
- *   its Transformer about 31 % there, against 24.4 and 20.2 % on the 2007 PRONALSYL split, the
- *   older and smaller dictionary the often-quoted anchors come from.
+ *   and scored that way (`attend train g2p --no-stress`). The often-quoted anchors (Phonetisaurus
+ *   24.4 % WER, Transformers about 20 %) are on the 2007 PRONALSYL split of an older CMUdict, which
+ *   has no stress marks (CiscoDevNet/g2p_seq2seq_pytorch's README), so they are scores without
+ *   stress. On the current CMUdict an 8-gram FST scores 32.48 % WER with stress and 24.8 % without
+ *   (balacoon/learn_to_pronounce, docs/source/results.rst; its own split). docs/results.md compares.
  */
 import { splitByKey } from './hash.js';
 
