@@ -115,8 +115,9 @@ export interface EvalOutput {
   split: 'test' | 'dev';
   beam: number;
   scores: G2PScores;
-  /** The same predictions scored with every stress digit removed (AH0 = AH1 = AH): how the
-   * usual published anchors are scored (their 2007 CMUdict split has no stress marks). Equal to `scores` for a --no-stress run. */
+  /** The same predictions scored with every stress digit removed (AH0 = AH1 = AH): how the usual
+   * published anchors are scored (their 2007 CMUdict split has no stress marks). Equal to `scores`
+   * for a --no-stress run. */
   stressIgnored: { wer: number; per: number };
   seconds: number;
   examples: { word: string; predicted: string; references: string[]; correct: boolean }[];
